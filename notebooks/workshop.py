@@ -1,0 +1,374 @@
+"""What the workshop's notebooks build, in one place, so that every notebook runs on its own.
+
+Each notebook imports the pieces that earlier notebooks taught from here, and every
+function names the notebook that teaches it. Read it top to bottom: it follows the
+order of the workshop.
+
+    01_tensors          the device, quick mode
+    02_dataloaders      loading CIFAR-10 (online or from a local copy), transforms, loaders
+    03_cnn              the tutorial's Net and a modern network
+    05_training         the training and evaluation loops, checkpoints
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+           "dog", "frog", "horse", "ship", "truck")
+# How many images each split holds: 5,000 per class for training, 1,000 for testing.
+EXPECTED_PER_CLASS = {"train": 5000, "test": 1000}
+
+
+# ---------------------------------------------------------------------------
+# 01_tensors: the device and quick mode
+# ---------------------------------------------------------------------------
+
+def pick_device() -> torch.device:
+    """The fastest device present: CUDA, then Apple MPS, then the CPU (01_tensors)."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def quick_mode() -> bool:
+    """True when WORKSHOP_QUICK=1 asks for a short run, as CI and dry runs do (01_tensors)."""
+    return os.environ.get("WORKSHOP_QUICK", "0").strip() not in ("", "0")
+
+
+def full_or_quick(full, quick):
+    """`full` in a normal run, `quick` when WORKSHOP_QUICK=1 (01_tensors)."""
+    return quick if quick_mode() else full
+
+
+# ---------------------------------------------------------------------------
+# 02_dataloaders: CIFAR-10 online or offline
+# ---------------------------------------------------------------------------
+
+class DatasetError(RuntimeError):
+    """CIFAR-10 could not be found or read; the message says what to do (02_dataloaders)."""
+
+
+class CIFAR10Images(torch.utils.data.Dataset):
+    """CIFAR-10 with the interface of torchvision.datasets.CIFAR10 (02_dataloaders).
+
+    `data` is a uint8 array N x 32 x 32 x 3, `targets` a list of ints, and each item is
+    `(PIL image, label)` after `transform` and `target_transform`. It is defined here,
+    not in a notebook, so that DataLoader workers started with "spawn" (Windows, macOS)
+    can import it.
+    """
+
+    def __init__(self, data: np.ndarray, targets, train: bool,
+                 transform=None, target_transform=None, source: str = ""):
+        self.data = data
+        self.targets = [int(t) for t in targets]
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        self.classes = list(CLASSES)
+        self.class_to_idx = {name: i for i, name in enumerate(CLASSES)}
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int):
+        image, label = Image.fromarray(self.data[index]), self.targets[index]
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
+
+    def __repr__(self) -> str:
+        split = "train" if self.train else "test"
+        return f"CIFAR10Images({split}, {len(self)} images, from {self.source})"
+
+
+def load_cifar10(train: bool = True, transform=None, target_transform=None) -> CIFAR10Images:
+    """The CIFAR-10 training or test set, from CIFAR10_DIR or the workshop's data/ (02_dataloaders).
+
+    With the environment variable CIFAR10_DIR set, it reads that folder alone, in either
+    layout: torchvision's `cifar-10-batches-py`, or class folders `train/<class>/*.jpg`.
+    Otherwise it uses `data/` at the top of the repository, downloading into it once.
+    """
+    split = "train" if train else "test"
+    data, targets, source = _load_arrays(split)
+    return CIFAR10Images(data, targets, train, transform, target_transform, source)
+
+
+def _load_arrays(split: str):
+    """The arrays of one split and a short name for where they came from."""
+    configured = os.environ.get("CIFAR10_DIR", "").strip()
+    if configured:
+        root = Path(configured).expanduser()
+        if not root.is_dir():
+            raise DatasetError(
+                f"CIFAR10_DIR is set to '{configured}', which is not a folder. Point it at a "
+                "folder holding 'cifar-10-batches-py' or 'train/<class>/' and 'test/<class>/' "
+                "image folders, or unset it to download CIFAR-10 into the workshop's data/ folder.")
+        return _load_local(root, split, what="CIFAR10_DIR")
+    batches = DATA_DIR / "cifar-10-batches-py"
+    if not batches.is_dir():
+        _download(DATA_DIR)
+    return _load_local(DATA_DIR, split, what="the workshop's data/ folder")
+
+
+def _load_local(root: Path, split: str, what: str):
+    """Read a split from `root`, whichever of the two layouts it holds."""
+    for candidate in (root / "cifar-10-batches-py", root):
+        if (candidate / "batches.meta").is_file() or (candidate / "data_batch_1").is_file():
+            data, targets = _read_batches(candidate, split)
+            return data, targets, "cifar-10-batches-py"
+    if (root / "train").is_dir() or (root / "test").is_dir():
+        data, targets = _read_class_folders(root / split, split)
+        return data, targets, f"{split}/<class>/ image folders"
+    found = sorted(p.name for p in root.iterdir())[:8]
+    raise DatasetError(
+        f"{what} ('{root.name}') holds no CIFAR-10: expected 'cifar-10-batches-py' (torchvision's "
+        f"download) or 'train/<class>/' and 'test/<class>/' image folders, found {found or 'nothing'}. "
+        "Check the path, or unset CIFAR10_DIR to download the data set.")
+
+
+def _download(data_dir: Path) -> None:
+    """Download CIFAR-10 (170 MB) into `data_dir` with torchvision, or say what to do offline."""
+    from torchvision.datasets import CIFAR10
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        CIFAR10(root=str(data_dir), train=True, download=True)
+    except Exception as error:  # no network, a proxy, a broken partial download...
+        raise DatasetError(
+            "CIFAR-10 is not in the workshop's data/ folder and could not be downloaded "
+            f"({type(error).__name__}: {error}). Connect to the internet and run the cell again, "
+            "or set CIFAR10_DIR to a local copy (a folder with 'cifar-10-batches-py', or with "
+            "'train/<class>/' and 'test/<class>/' image folders) and restart the kernel."
+        ) from None
+
+
+def _read_batches(folder: Path, split: str):
+    """Read torchvision's pickled batches: data_batch_1..5 for training, test_batch for testing."""
+    names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise DatasetError(
+            f"'{folder.name}' is incomplete: {', '.join(missing)} missing. Delete the folder and "
+            "download CIFAR-10 again (or point CIFAR10_DIR at a complete copy).")
+    arrays, targets = [], []
+    for name in names:
+        try:
+            with open(folder / name, "rb") as f:
+                entry = pickle.load(f, encoding="latin1")
+            arrays.append(np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+            targets.extend(entry["labels"])
+        except Exception as error:
+            raise DatasetError(
+                f"'{folder.name}/{name}' is not a readable CIFAR-10 batch ({type(error).__name__}: "
+                f"{error}). Delete '{folder.name}' and download CIFAR-10 again.") from None
+    data = np.ascontiguousarray(np.concatenate(arrays).transpose(0, 2, 3, 1))
+    _check_counts(np.bincount(targets, minlength=len(CLASSES)), split, folder.name)
+    return data, targets
+
+
+def _check_counts(counts, split: str, where: str) -> None:
+    """Fail unless every class has the number of images CIFAR-10 has."""
+    expected = EXPECTED_PER_CLASS[split]
+    wrong = [f"{CLASSES[i]}: {n}" for i, n in enumerate(counts) if n != expected]
+    if wrong:
+        raise DatasetError(
+            f"'{where}' is partial: CIFAR-10's {split} split has {expected} images per class, but "
+            f"found {', '.join(wrong)}. Copy the complete data set again.")
+
+
+def _read_class_folders(folder: Path, split: str):
+    """Read `folder/<class>/*` image files, decoding them once and caching the arrays."""
+    if not folder.is_dir():
+        raise DatasetError(f"'{folder.parent.name}' has no '{split}/' folder: expected "
+                           f"'{split}/<class>/' image folders beside each other.")
+    missing = [c for c in CLASSES if not (folder / c).is_dir()]
+    if missing:
+        raise DatasetError(
+            f"'{folder.parent.name}/{split}' is partial: the class folders {', '.join(missing)} are "
+            f"missing (CIFAR-10 has {', '.join(CLASSES)}). Copy the complete data set again.")
+    files, digest = [], hashlib.sha1()
+    for name in CLASSES:  # one pass: list each class's files and fingerprint them
+        entries = sorted((e for e in os.scandir(folder / name) if e.is_file()), key=lambda e: e.name)
+        for entry in entries:
+            stat = entry.stat()
+            digest.update(f"{entry.path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        files.append([e.path for e in entries])
+    _check_counts([len(f) for f in files], split, f"{folder.parent.name}/{split}")
+    # The fingerprint changes when any file is added, removed, replaced or touched.
+    cache = cache_dir() / f"{split}-{digest.hexdigest()[:16]}.npz"
+    if cache.is_file():
+        with np.load(cache) as stored:
+            return stored["data"], stored["targets"].tolist()
+    data = np.stack([_decode(path) for class_files in files for path in class_files])
+    targets = np.repeat(np.arange(len(CLASSES)), [len(f) for f in files])
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    for old in cache.parent.glob(f"{split}-*.npz"):  # a cache of an older copy is of no use
+        old.unlink()
+    partial = cache.with_suffix(".tmp.npz")
+    np.savez(partial, data=data, targets=targets)
+    partial.replace(cache)
+    return data, targets.tolist()
+
+
+def _decode(path: str) -> np.ndarray:
+    """One image file as a 32 x 32 x 3 uint8 array, or an error naming the file."""
+    name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
+    try:
+        with Image.open(path) as image:
+            array = np.asarray(image.convert("RGB"))
+    except Exception as error:
+        raise DatasetError(f"'{name}' is not a readable image "
+                           f"({type(error).__name__}). Replace it from a complete copy.") from None
+    if array.shape != (32, 32, 3):
+        raise DatasetError(f"'{name}' is {array.shape[1]} x {array.shape[0]} "
+                           "pixels; CIFAR-10 images are 32 x 32. Replace it from a complete copy.")
+    return array
+
+
+def cache_dir() -> Path:
+    """Where decoded images are cached: WORKSHOP_CACHE_DIR, else the user's cache (02_dataloaders)."""
+    configured = os.environ.get("WORKSHOP_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "cifar10-workshop"
+
+
+def channel_stats(data: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-channel mean and standard deviation of uint8 images N x H x W x 3, on the 0..1 scale (02_dataloaders)."""
+    channels = [data[..., c].astype(np.float64) / 255 for c in range(data.shape[-1])]
+    return tuple(float(x.mean()) for x in channels), tuple(float(x.std()) for x in channels)
+
+
+def train_transform(mean, std):
+    """Augment (random crop with 4 pixels of padding, horizontal flip), then ToTensor and Normalize (02_dataloaders)."""
+    from torchvision import transforms
+    return transforms.Compose([
+        transforms.RandomCrop(32, padding=4),
+        transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(),
+        transforms.Normalize(mean, std),
+    ])
+
+
+def test_transform(mean, std):
+    """ToTensor and Normalize, no augmentation: for validation and test data (02_dataloaders)."""
+    from torchvision import transforms
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
+
+
+def augment_batch(images: torch.Tensor, padding: int = 4) -> torch.Tensor:
+    """Random crop (zero padding) and horizontal flip for a whole batch N x C x H x W at once (02_dataloaders)."""
+    n, _, h, w = images.shape
+    padded = F.pad(images, (padding,) * 4)
+    dy = torch.randint(0, 2 * padding + 1, (n, 1), device=images.device)
+    dx = torch.randint(0, 2 * padding + 1, (n, 1), device=images.device)
+    rows = (dy + torch.arange(h, device=images.device))[:, None, :, None]
+    cols = (dx + torch.arange(w, device=images.device))[:, None, None, :]
+    batch = torch.arange(n, device=images.device)[:, None, None, None]
+    channel = torch.arange(images.shape[1], device=images.device)[None, :, None, None]
+    cropped = padded[batch, channel, rows, cols]
+    flip = torch.rand(n, device=images.device) < 0.5
+    return torch.where(flip[:, None, None, None], cropped.flip(3), cropped)
+
+
+class TensorLoader:
+    """A whole data set as one uint8 tensor on `device`, served in normalised, augmented batches (02_dataloaders).
+
+    It does what DataLoader + transforms do, but for a whole batch in a few tensor
+    operations instead of image by image in Python: no worker processes to start, and on
+    a GPU the data never leaves the device.
+    """
+
+    def __init__(self, dataset: CIFAR10Images, batch_size: int, mean, std, *, shuffle: bool = False,
+                 augment: bool = False, drop_last: bool = False, device="cpu", channels_last: bool = False):
+        self.images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous().to(device)
+        self.labels = torch.as_tensor(dataset.targets).to(device)
+        self.mean = torch.tensor(mean, device=device).view(1, -1, 1, 1) * 255
+        self.std = torch.tensor(std, device=device).view(1, -1, 1, 1) * 255
+        self.batch_size, self.shuffle, self.augment, self.drop_last = batch_size, shuffle, augment, drop_last
+        self.channels_last = channels_last
+
+    def __len__(self) -> int:
+        n = len(self.labels)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.labels)
+        order = torch.randperm(n, device=self.labels.device) if self.shuffle else torch.arange(n, device=self.labels.device)
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            index = order[start:start + self.batch_size]
+            images = self.images[index]
+            if self.augment:
+                images = augment_batch(images)
+            images = (images.float() - self.mean) / self.std
+            if self.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            yield images, self.labels[index]
+
+
+# ---------------------------------------------------------------------------
+# 03_cnn: the networks
+# ---------------------------------------------------------------------------
+
+class Net(nn.Module):
+    """The PyTorch tutorial's network: 62,006 parameters (03_cnn)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
+    """A 3x3 convolution that keeps the size, batch normalisation and ReLU (03_cnn)."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+class ModernNet(nn.Module):
+    """Four conv-BN-ReLU blocks (32-64-128-128 channels), each halving the size, then one linear layer (03_cnn)."""
+
+    def __init__(self, widths=(32, 64, 128, 128), num_classes: int = 10):
+        super().__init__()
+        layers, in_channels = [], 3
+        for width in widths:
+            layers += [conv_bn_relu(in_channels, width), nn.MaxPool2d(2)]
+            in_channels = width
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(in_channels * 2 * 2, num_classes)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
