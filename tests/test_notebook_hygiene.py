@@ -1,0 +1,84 @@
+"""What a learner meets on opening a committed notebook: a clean run, no errors, no leaked paths."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+# Absolute paths of the machine a notebook ran on, in the shapes of Linux, macOS and Windows.
+MACHINE_PATH = re.compile(r"(/home/|/Users/|/root/|/work/|/tmp/|site-packages|[A-Za-z]:\\\\)")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_the_workshop_has_notebooks():
+    assert NOTEBOOK_FILES, "no notebooks/NN_*.ipynb found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_committed_outputs_come_from_one_clean_run(path):
+    code = [c for c in load(path)["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: execution counts {counts}; re-run top to bottom"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_no_error_outputs_except_where_tagged(path):
+    for number, cell in enumerate(c for c in load(path)["cells"] if c["cell_type"] == "code"):
+        tags = cell["metadata"].get("tags", [])
+        errors = [o for o in cell["outputs"] if o["output_type"] == "error"]
+        if "raises-exception" in tags:
+            assert errors, f"{path.name} code cell {number + 1} is tagged raises-exception but raised nothing"
+        else:
+            assert not errors, f"{path.name} code cell {number + 1} has an error output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_no_machine_paths_in_outputs(path):
+    for number, cell in enumerate(c for c in load(path)["cells"] if c["cell_type"] == "code"):
+        text = json.dumps([o for o in cell["outputs"] if o.get("output_type") != "display_data"])
+        match = MACHINE_PATH.search(text)
+        assert not match, f"{path.name} code cell {number + 1} output shows a machine path ({match.group(0)})"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_small_enough_to_open_quickly(path):
+    assert path.stat().st_size < 2_000_000, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_opens_with_the_standard_python3_kernel(path):
+    assert load(path)["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_prose_before_every_code_cell(path):
+    cells = load(path)["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code":
+            assert i > 0 and cells[i - 1]["cell_type"] == "markdown", (
+                f"{path.name}: code cell starting {''.join(cell['source'])[:60]!r} has no explanation before it")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_no_images_from_the_web(path):
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "markdown":
+            assert "](http" not in "".join(cell["source"]), f"{path.name}: images belong in images/, not online"
+
+
+def test_every_helper_names_the_notebook_that_teaches_it():
+    tree = ast.parse((NOTEBOOKS / "workshop.py").read_text(encoding="utf-8"))
+    notebooks = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            doc = ast.get_docstring(node) or ""
+            named = re.findall(r"\((\d\d_[a-z_]+)\)", doc)
+            assert named, f"workshop.{node.name}'s docstring names no notebook, like (02_dataloaders)"
+            assert set(named) <= notebooks | {"benchmarks"}, f"workshop.{node.name} names {named}, not a notebook"
