@@ -54,6 +54,30 @@ def full_or_quick(full, quick):
     return quick if quick_mode() else full
 
 
+def check(answer, expected, hint: str = "") -> bool:
+    """Say whether an exercise's answer is right; every notebook's exercises use it (01_tensors).
+
+    Tensors and arrays must match in shape and in value (to 1e-4), numbers to 1e-4,
+    anything else must be equal. `None`, the placeholder, means "not answered yet".
+    """
+    if answer is None:
+        print("Not answered yet: replace the None above with your answer and run the cell again.")
+        return False
+    try:
+        if isinstance(expected, (torch.Tensor, np.ndarray)):
+            answer_t, expected_t = torch.as_tensor(answer), torch.as_tensor(expected)
+            right = answer_t.shape == expected_t.shape and torch.allclose(
+                answer_t.double().cpu(), expected_t.double().cpu(), rtol=1e-4, atol=1e-4)
+        elif isinstance(expected, float):
+            right = abs(float(answer) - expected) <= 1e-4 * max(1.0, abs(expected))
+        else:
+            right = answer == expected
+    except (TypeError, ValueError, RuntimeError):
+        right = False
+    print("Correct!" if right else f"Not quite. {hint}".rstrip())
+    return bool(right)
+
+
 # ---------------------------------------------------------------------------
 # 02_dataloaders: CIFAR-10 online or offline
 # ---------------------------------------------------------------------------
