@@ -162,7 +162,7 @@ def _load_local(root: Path, split: str, what: str):
         return data, targets, f"{split}/<class>/ image folders"
     found = sorted(p.name for p in root.iterdir())[:8]
     raise DatasetError(
-        f"{what} ('{root.name}') holds no CIFAR-10: expected 'cifar-10-batches-py' (torchvision's "
+        f"{what} ('{root}') holds no CIFAR-10: expected 'cifar-10-batches-py' (torchvision's "
         f"download) or 'train/<class>/' and 'test/<class>/' image folders, found {found or 'nothing'}. "
         "Check the path, or unset CIFAR10_DIR to download the data set.")
 

@@ -1,0 +1,226 @@
+"""Loading CIFAR-10: both layouts, the cache, and a clear message for every kind of bad input."""
+
+import os
+import pickle
+import urllib.error
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import workshop
+
+REAL_CIFAR10_DIR = os.environ.get("CIFAR10_DIR", "")  # read before the fixtures below unset it
+SMALL = {"train": 3, "test": 2}  # images per class in the small copies these tests write
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """Every test gets its own cache and data folders, and small expected counts."""
+    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(workshop, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(workshop, "EXPECTED_PER_CLASS", dict(SMALL))
+    monkeypatch.delenv("CIFAR10_DIR", raising=False)
+
+
+def pixel(class_index: int, image_index: int) -> np.ndarray:
+    """A flat-coloured 32 x 32 image whose colour encodes where it belongs (JPEG keeps flat colours)."""
+    return np.full((32, 32, 3), (class_index * 25, image_index * 40, 128), dtype=np.uint8)
+
+
+def write_class_folders(root, classes=workshop.CLASSES, per_class=SMALL):
+    for split, count in per_class.items():
+        for c, name in enumerate(workshop.CLASSES):
+            if name not in classes:
+                continue
+            (root / split / name).mkdir(parents=True, exist_ok=True)
+            for i in range(count):
+                Image.fromarray(pixel(c, i)).save(root / split / name / f"{i:04d}.jpg", quality=95)
+    return root
+
+
+def write_batches(root, per_class=SMALL, skip=()):
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    names = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
+    for split, count in per_class.items():
+        labels = np.repeat(np.arange(10), count)
+        images = np.stack([pixel(label, i % count) for i, label in enumerate(labels)])
+        for part, name in zip(np.array_split(np.arange(len(labels)), len(names[split])), names[split]):
+            if name in skip:
+                continue
+            entry = {"data": images[part].transpose(0, 3, 1, 2).reshape(len(part), -1), "labels": labels[part].tolist()}
+            with open(folder / name, "wb") as f:
+                pickle.dump(entry, f)
+    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": list(workshop.CLASSES)}))
+    return root
+
+
+def use(monkeypatch, path):
+    monkeypatch.setenv("CIFAR10_DIR", str(path))
+
+
+# The two layouts ------------------------------------------------------------
+
+def test_class_folders_load_with_official_label_order(monkeypatch, tmp_path):
+    use(monkeypatch, write_class_folders(tmp_path / "jpeg"))
+    train = workshop.load_cifar10(train=True)
+    assert len(train) == 30 and train.data.shape == (30, 32, 32, 3) and train.data.dtype == np.uint8
+    assert train.targets == [c for c in range(10) for _ in range(3)]
+    assert train.classes == list(workshop.CLASSES) and train.class_to_idx["cat"] == 3
+    assert abs(int(train.data[7, 0, 0, 0]) - 2 * 25) <= 3  # JPEG changes pixel values a little
+    image, label = train[7]
+    assert isinstance(image, Image.Image) and image.size == (32, 32) and label == 2
+    assert len(workshop.load_cifar10(train=False)) == 20
+
+
+def test_batches_layout_loads_with_transform(monkeypatch, tmp_path):
+    use(monkeypatch, write_batches(tmp_path / "copy"))
+    test = workshop.load_cifar10(train=False, transform=lambda im: torch.tensor(np.asarray(im)))
+    assert test.data.shape == (20, 32, 32, 3) and test.targets[-1] == 9
+    image, label = test[5]
+    assert torch.equal(image, torch.from_numpy(pixel(2, 1))) and label == 2
+
+
+def test_batches_folder_itself_may_be_named(monkeypatch, tmp_path):
+    use(monkeypatch, write_batches(tmp_path / "copy") / "cifar-10-batches-py")
+    assert len(workshop.load_cifar10(train=True)) == 30
+
+
+def test_data_folder_is_used_when_cifar10_dir_is_unset(tmp_path):
+    write_batches(workshop.DATA_DIR)
+    assert len(workshop.load_cifar10(train=False)) == 20
+
+
+# The cache ------------------------------------------------------------------
+
+def test_second_load_comes_from_the_cache(monkeypatch, tmp_path):
+    use(monkeypatch, write_class_folders(tmp_path / "jpeg"))
+    first = workshop.load_cifar10(train=True).data
+    assert len(list((tmp_path / "cache").glob("train-*.npz"))) == 1
+
+    def no_decoding(path):
+        raise AssertionError("decoded an image although the cache was valid")
+
+    monkeypatch.setattr(workshop, "_decode", no_decoding)
+    assert np.array_equal(workshop.load_cifar10(train=True).data, first)
+
+
+def test_cache_is_rebuilt_when_a_file_changes(monkeypatch, tmp_path):
+    root = write_class_folders(tmp_path / "jpeg")
+    use(monkeypatch, root)
+    assert workshop.load_cifar10(train=True).data[0].mean() < 100
+    Image.fromarray(np.full((32, 32, 3), 250, np.uint8)).save(root / "train" / "airplane" / "0000.jpg")
+    os.utime(root / "train" / "airplane" / "0000.jpg", ns=(1, 1))  # even with an old time stamp
+    assert workshop.load_cifar10(train=True).data[0].mean() > 240
+    assert len(list((tmp_path / "cache").glob("train-*.npz"))) == 1  # the stale cache is gone
+
+
+def test_cache_lives_outside_the_data_folder(monkeypatch, tmp_path):
+    use(monkeypatch, write_class_folders(tmp_path / "jpeg"))
+    workshop.load_cifar10(train=False)
+    assert not list((tmp_path / "jpeg").rglob("*.npz"))
+
+
+# Bad input: a clear message that says what to do -----------------------------
+
+def test_cifar10_dir_that_does_not_exist(monkeypatch, tmp_path):
+    use(monkeypatch, tmp_path / "nowhere")
+    with pytest.raises(workshop.DatasetError, match="not a folder.*Point it at"):
+        workshop.load_cifar10()
+
+
+def test_cifar10_dir_that_is_empty(monkeypatch, tmp_path):
+    (tmp_path / "empty").mkdir()
+    use(monkeypatch, tmp_path / "empty")
+    with pytest.raises(workshop.DatasetError, match="holds no CIFAR-10.*found nothing"):
+        workshop.load_cifar10()
+
+
+def test_cifar10_dir_with_something_else(monkeypatch, tmp_path):
+    (tmp_path / "photos" / "holiday").mkdir(parents=True)
+    use(monkeypatch, tmp_path / "photos")
+    with pytest.raises(workshop.DatasetError, match=r"found \['holiday'\]"):
+        workshop.load_cifar10()
+
+
+def test_missing_class_folders_are_named(monkeypatch, tmp_path):
+    use(monkeypatch, write_class_folders(tmp_path / "jpeg", classes=workshop.CLASSES[:8]))
+    with pytest.raises(workshop.DatasetError, match="ship, truck are missing"):
+        workshop.load_cifar10()
+
+
+def test_missing_split_folder(monkeypatch, tmp_path):
+    use(monkeypatch, write_class_folders(tmp_path / "jpeg", per_class={"train": 3}))
+    assert len(workshop.load_cifar10(train=True)) == 30
+    with pytest.raises(workshop.DatasetError, match="no 'test/' folder"):
+        workshop.load_cifar10(train=False)
+
+
+def test_wrong_counts_are_reported_per_class(monkeypatch, tmp_path):
+    root = write_class_folders(tmp_path / "jpeg")
+    (root / "train" / "dog" / "0001.jpg").unlink()
+    use(monkeypatch, root)
+    with pytest.raises(workshop.DatasetError, match="partial.*3 images per class.*dog: 2"):
+        workshop.load_cifar10()
+
+
+def test_corrupt_image_is_named(monkeypatch, tmp_path):
+    root = write_class_folders(tmp_path / "jpeg")
+    (root / "train" / "frog" / "0002.jpg").write_bytes(b"not a jpeg")
+    use(monkeypatch, root)
+    with pytest.raises(workshop.DatasetError, match="'frog/0002.jpg' is not a readable image"):
+        workshop.load_cifar10()
+
+
+def test_image_of_the_wrong_size_is_named(monkeypatch, tmp_path):
+    root = write_class_folders(tmp_path / "jpeg")
+    Image.new("RGB", (64, 48)).save(root / "test" / "ship" / "0001.jpg")
+    use(monkeypatch, root)
+    with pytest.raises(workshop.DatasetError, match="'ship/0001.jpg' is 64 x 48 pixels.*32 x 32"):
+        workshop.load_cifar10(train=False)
+
+
+def test_incomplete_batches_folder(monkeypatch, tmp_path):
+    use(monkeypatch, write_batches(tmp_path / "copy", skip=("data_batch_4",)))
+    with pytest.raises(workshop.DatasetError, match="incomplete: data_batch_4 missing"):
+        workshop.load_cifar10(train=True)
+
+
+def test_corrupt_batch_file(monkeypatch, tmp_path):
+    root = write_batches(tmp_path / "copy")
+    (root / "cifar-10-batches-py" / "test_batch").write_bytes(b"truncated")
+    use(monkeypatch, root)
+    with pytest.raises(workshop.DatasetError, match="test_batch' is not a readable CIFAR-10 batch"):
+        workshop.load_cifar10(train=False)
+
+
+def test_no_internet_and_no_local_copy(monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr("torchvision.datasets.CIFAR10", offline)
+    with pytest.raises(workshop.DatasetError, match="could not be downloaded.*URLError.*set CIFAR10_DIR"):
+        workshop.load_cifar10()
+
+
+# The real data set, where CI and the workshop point at it ------------------------
+
+@pytest.fixture
+def real_cifar10(monkeypatch):
+    monkeypatch.setattr(workshop, "EXPECTED_PER_CLASS", {"train": 5000, "test": 1000})
+    monkeypatch.delenv("WORKSHOP_CACHE_DIR")  # share the user cache with the notebooks
+    monkeypatch.setattr(workshop, "DATA_DIR", workshop.REPO_ROOT / "data")
+    if REAL_CIFAR10_DIR:
+        monkeypatch.setenv("CIFAR10_DIR", REAL_CIFAR10_DIR)
+    elif not (workshop.DATA_DIR / "cifar-10-batches-py").is_dir():
+        pytest.skip("no local CIFAR-10: set CIFAR10_DIR (as .ci/run does)")
+
+
+def test_real_cifar10(real_cifar10):
+    train, test = workshop.load_cifar10(train=True), workshop.load_cifar10(train=False)
+    assert train.data.shape == (50000, 32, 32, 3) and test.data.shape == (10000, 32, 32, 3)
+    assert np.bincount(train.targets).tolist() == [5000] * 10
+    mean = train.data.reshape(-1, 3).mean(axis=0) / 255
+    assert np.allclose(mean, [0.4914, 0.4822, 0.4465], atol=0.002)  # CIFAR-10's well-known channel means
