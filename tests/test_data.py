@@ -47,7 +47,7 @@ def write_batches(root, per_class=SMALL, skip=()):
     for split, count in per_class.items():
         labels = np.repeat(np.arange(10), count)
         images = np.stack([pixel(label, i % count) for i, label in enumerate(labels)])
-        for part, name in zip(np.array_split(np.arange(len(labels)), len(names[split])), names[split]):
+        for part, name in zip(np.array_split(np.arange(len(labels)), len(names[split])), names[split], strict=True):
             if name in skip:
                 continue
             entry = {"data": images[part].transpose(0, 3, 1, 2).reshape(len(part), -1), "labels": labels[part].tolist()}
