@@ -8,6 +8,7 @@ order of the workshop.
     02_dataloaders      loading CIFAR-10 (online or from a local copy), transforms, loaders
     03_cnn              the tutorial's Net and a modern network
     05_training         the training and evaluation loops, checkpoints
+    06_gpu              timing and peak memory measured honestly on any device
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import statistics
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +58,7 @@ def full_or_quick(full, quick):
     return quick if quick_mode() else full
 
 
-def check(answer, expected, hint: str = "") -> bool:
+def check(answer, expected, hint: str = "") -> None:
     """Say whether an exercise's answer is right; every notebook's exercises use it (01_tensors).
 
     Tensors and arrays must match in shape and in value (to 1e-4), numbers to 1e-4,
@@ -62,7 +66,7 @@ def check(answer, expected, hint: str = "") -> bool:
     """
     if answer is None:
         print("Not answered yet: replace the None above with your answer and run the cell again.")
-        return False
+        return
     try:
         if isinstance(expected, (torch.Tensor, np.ndarray)):
             answer_t, expected_t = torch.as_tensor(answer), torch.as_tensor(expected)
@@ -75,7 +79,6 @@ def check(answer, expected, hint: str = "") -> bool:
     except (TypeError, ValueError, RuntimeError):
         right = False
     print("Correct!" if right else f"Not quite. {hint}".rstrip())
-    return bool(right)
 
 
 # ---------------------------------------------------------------------------
@@ -236,19 +239,19 @@ def _read_class_folders(folder: Path, split: str):
         files.append([e.path for e in entries])
     _check_counts([len(f) for f in files], split, f"{folder.parent.name}/{split}")
     # The fingerprint changes when any file is added, removed, replaced or touched.
-    cache = cache_dir() / f"{split}-{digest.hexdigest()[:16]}.npz"
+    targets = [label for label, class_files in enumerate(files) for _ in class_files]
+    cache = cache_dir() / f"{split}-{digest.hexdigest()[:16]}.npy"
     if cache.is_file():
-        with np.load(cache) as stored:
-            return stored["data"], stored["targets"].tolist()
+        return np.load(cache), targets
     data = np.stack([_decode(path) for class_files in files for path in class_files])
-    targets = np.repeat(np.arange(len(CLASSES)), [len(f) for f in files])
     cache.parent.mkdir(parents=True, exist_ok=True)
-    for old in cache.parent.glob(f"{split}-*.npz"):  # a cache of an older copy is of no use
+    for old in cache.parent.glob(f"{split}-*.npy"):  # a cache of an older copy is of no use
         old.unlink()
-    partial = cache.with_suffix(".tmp.npz")
-    np.savez(partial, data=data, targets=targets)
-    partial.replace(cache)
-    return data, targets.tolist()
+    partial = cache.with_name(cache.name + ".partial")
+    with open(partial, "wb") as f:
+        np.save(f, data)
+    partial.replace(cache)  # only a complete file ever has the cache's name
+    return data, targets
 
 
 def _decode(path: str) -> np.ndarray:
@@ -298,6 +301,36 @@ def test_transform(mean, std):
     return transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
 
 
+def default_num_workers() -> int:
+    """DataLoader worker processes that work in a notebook: 2 where workers start by "fork", else 0 (02_dataloaders).
+
+    "fork" (Linux up to Python 3.13) copies the notebook's memory into each worker. "spawn"
+    (Windows, macOS) and "forkserver" start fresh interpreters that must import everything
+    they run, so anything defined in the notebook itself breaks them.
+    """
+    if torch.multiprocessing.get_start_method() != "fork":
+        return 0
+    return 2 if (os.cpu_count() or 1) >= 2 else 0
+
+
+def make_loaders(batch_size: int = 64, val_size: int = 5000, seed: int = 0, num_workers: int | None = None):
+    """Training (augmented, shuffled), validation and test DataLoaders, the tutorial-style path (02_dataloaders)."""
+    train_set = load_cifar10(train=True)
+    mean, std = channel_stats(train_set.data)
+    train_set.transform = train_transform(mean, std)
+    plain_train_set = load_cifar10(train=True, transform=test_transform(mean, std))
+    test_set = load_cifar10(train=False, transform=test_transform(mean, std))
+    generator = torch.Generator().manual_seed(seed)
+    train_part, val_part = torch.utils.data.random_split(
+        train_set, [len(train_set) - val_size, val_size], generator=generator)
+    val_part = torch.utils.data.Subset(plain_train_set, val_part.indices)  # no augmentation
+    workers = default_num_workers() if num_workers is None else num_workers
+    options = dict(batch_size=batch_size, num_workers=workers, pin_memory=torch.cuda.is_available())
+    return (torch.utils.data.DataLoader(train_part, shuffle=True, drop_last=True, **options),
+            torch.utils.data.DataLoader(val_part, **options),
+            torch.utils.data.DataLoader(test_set, **options))
+
+
 def augment_batch(images: torch.Tensor, padding: int = 4) -> torch.Tensor:
     """Random crop (zero padding) and horizontal flip for a whole batch N x C x H x W at once (02_dataloaders)."""
     n, _, h, w = images.shape
@@ -335,8 +368,8 @@ class TensorLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self):
-        n = len(self.labels)
-        order = torch.randperm(n, device=self.labels.device) if self.shuffle else torch.arange(n, device=self.labels.device)
+        n, device = len(self.labels), self.labels.device
+        order = torch.randperm(n, device=device) if self.shuffle else torch.arange(n, device=device)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             index = order[start:start + self.batch_size]
             images = self.images[index]
@@ -396,3 +429,69 @@ class ModernNet(nn.Module):
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.features(x), 1))
+
+
+# ---------------------------------------------------------------------------
+# 06_gpu: measuring speed and memory honestly on any device
+# ---------------------------------------------------------------------------
+
+def synchronize(device) -> None:
+    """Wait until `device` has finished all the work queued on it, so that a clock read next is honest (06_gpu)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def time_training_step(model, images, labels, *, warmup=3, repeats=10, amp_dtype=None) -> float:
+    """Images per second of one training step of `model` on one batch: warm up, synchronize, take the median (06_gpu).
+
+    The model, images and labels must already sit on one device. It trains `model` on
+    that batch (SGD), so pass a model you do not need afterwards.
+    """
+    device = images.device
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            loss = F.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(warmup):  # the first steps pay for memory allocation and kernel selection
+        step()
+    seconds = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        step()
+        synchronize(device)  # without it, a GPU step would look as fast as queueing it
+        seconds.append(time.perf_counter() - start)
+    return len(images) / statistics.median(seconds)
+
+
+def reset_peak_memory(device) -> None:
+    """Start counting peak memory afresh; only CUDA can (06_gpu)."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def peak_memory_mb(device) -> float | None:
+    """Peak memory in MB (10**6 bytes): CUDA's tensors since the last reset, else what the process holds (06_gpu).
+
+    On MPS it is the memory the driver holds now (MPS counts no peak); on the CPU it is
+    the whole process's peak resident memory since it started, None on Windows.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 1e6
+    if device.type == "mps":
+        return torch.mps.driver_allocated_memory() / 1e6
+    try:
+        import resource
+    except ImportError:  # Windows has no getrusage
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6

@@ -98,7 +98,7 @@ def test_data_folder_is_used_when_cifar10_dir_is_unset(tmp_path):
 def test_second_load_comes_from_the_cache(monkeypatch, tmp_path):
     use(monkeypatch, write_class_folders(tmp_path / "jpeg"))
     first = workshop.load_cifar10(train=True).data
-    assert len(list((tmp_path / "cache").glob("train-*.npz"))) == 1
+    assert len(list((tmp_path / "cache").glob("train-*.npy"))) == 1
 
     def no_decoding(path):
         raise AssertionError("decoded an image although the cache was valid")
@@ -114,13 +114,13 @@ def test_cache_is_rebuilt_when_a_file_changes(monkeypatch, tmp_path):
     Image.fromarray(np.full((32, 32, 3), 250, np.uint8)).save(root / "train" / "airplane" / "0000.jpg")
     os.utime(root / "train" / "airplane" / "0000.jpg", ns=(1, 1))  # even with an old time stamp
     assert workshop.load_cifar10(train=True).data[0].mean() > 240
-    assert len(list((tmp_path / "cache").glob("train-*.npz"))) == 1  # the stale cache is gone
+    assert len(list((tmp_path / "cache").glob("train-*.npy"))) == 1  # the stale cache is gone
 
 
 def test_cache_lives_outside_the_data_folder(monkeypatch, tmp_path):
     use(monkeypatch, write_class_folders(tmp_path / "jpeg"))
     workshop.load_cifar10(train=False)
-    assert not list((tmp_path / "jpeg").rglob("*.npz"))
+    assert not list((tmp_path / "jpeg").rglob("*.npy"))
 
 
 # Bad input: a clear message that says what to do -----------------------------
