@@ -1,0 +1,396 @@
+"""The PyTorch tutorial's CIFAR-10 recipe against the workshop's best, measured on the same data and device.
+
+    python benchmarks/compare_recipes.py                     # both recipes on the fastest device found
+    python benchmarks/compare_recipes.py --quick             # a smoke run: a tenth of the data, one epoch
+    python benchmarks/compare_recipes.py --recipes tutorial --device cpu --epochs 1
+
+(a) "tutorial": the recipe of PyTorch's "Training a Classifier" as published: its `Net`, per-image
+    PIL transforms (ToTensor, Normalize with 0.5) through a DataLoader with 2 workers, batch size 4,
+    SGD with lr 0.001 and momentum 0.9, 2 epochs, every batch moved to the device.
+(b) "best": what the workshop's notebooks end with (05_training, 06_gpu): the modern network, the
+    whole data set on the device with augmentation done there (workshop.TensorLoader), the optimiser,
+    learning-rate schedule and loss of notebook 05, mixed precision where the device supports it.
+
+For each it prints the training time, the wall time (data, training and test), training images per
+second, test accuracy on all 10,000 test images, and peak memory, then the ratios between them.
+Each recipe runs in a fresh Python process of its own, so that one recipe's memory does not count
+towards the other's peak. It needs CIFAR-10 as the notebooks do (CIFAR10_DIR or the data/ folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+sys.path.insert(0, str(NOTEBOOKS))
+
+import workshop  # noqa: E402  (found through the path set just above)
+
+RECIPES = ("tutorial", "best")
+TUTORIAL_EPOCHS, TUTORIAL_BATCH_SIZE, TUTORIAL_WORKERS = 2, 4, 2
+QUICK_FRACTION = 10  # --quick keeps every 10th image: 5,000 training and 1,000 test images
+RESULT_PREFIX = "RESULT "
+
+
+@dataclass
+class Result:
+    """What one recipe's run measured."""
+
+    recipe: str
+    model: str
+    device: str
+    epochs: int
+    batch_size: int
+    train_images: int  # images seen in training, all epochs together
+    train_seconds: float
+    wall_seconds: float  # from loading the data to the test accuracy
+    test_accuracy: float  # percent
+    peak_memory_mb: float | None
+    memory_kind: str
+
+    @property
+    def images_per_second(self) -> float:
+        return self.train_images / self.train_seconds
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """The command line: which recipes, on which device, for how many epochs."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipes", nargs="+", choices=RECIPES, default=list(RECIPES),
+                        help="which recipes to run, in this order (default: both)")
+    parser.add_argument("--device", default="auto",
+                        help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps (default: auto)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs for every recipe (default: each recipe's own: tutorial 2, best "
+                             f"{best_recipe_epochs()})")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a smoke run: every {QUICK_FRACTION}th image and 1 epoch unless --epochs says otherwise")
+    parser.add_argument("--workers", type=int, default=TUTORIAL_WORKERS,
+                        help=f"DataLoader workers of the tutorial recipe (default: {TUTORIAL_WORKERS}, as published)")
+    parser.add_argument("--one", choices=RECIPES, help=argparse.SUPPRESS)  # internal: run one recipe here
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    if args.workers < 0:
+        parser.error("--workers must be 0 or more")
+    args.device = resolve_device(args.device)
+    return args
+
+
+def resolve_device(name: str) -> str:
+    """'auto' becomes the fastest device present; anything else must be a device PyTorch knows."""
+    if name == "auto":
+        return str(workshop.pick_device())
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise SystemExit(f"--device {name}: not a device name PyTorch knows (try cpu, cuda, mps)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: this PyTorch sees no CUDA GPU (torch.cuda.is_available() is False)")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise SystemExit("--device mps: this PyTorch sees no Apple GPU (torch.backends.mps.is_available() is False)")
+    return str(device)
+
+
+def epochs_for(recipe: str, args: argparse.Namespace) -> int:
+    """The epochs a recipe trains for: --epochs if given, 1 in a quick run, else the recipe's own."""
+    if args.epochs is not None:
+        return args.epochs
+    if args.quick:
+        return 1
+    return TUTORIAL_EPOCHS if recipe == "tutorial" else best_recipe_epochs()
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+def every_nth(dataset: workshop.CIFAR10Images, n: int) -> workshop.CIFAR10Images:
+    """Every n-th image of a data set: the same share of every class, whatever order the images are in."""
+    return workshop.CIFAR10Images(dataset.data[::n], dataset.targets[::n], dataset.train,
+                                  dataset.transform, dataset.target_transform, dataset.source)
+
+
+def load_data(quick: bool):
+    """CIFAR-10's training and test sets, every 10th image of each in a quick run."""
+    train_set, test_set = workshop.load_cifar10(train=True), workshop.load_cifar10(train=False)
+    if quick:
+        train_set, test_set = every_nth(train_set, QUICK_FRACTION), every_nth(test_set, QUICK_FRACTION)
+    return train_set, test_set
+
+
+# ---------------------------------------------------------------------------
+# (a) The tutorial's recipe, as published
+# ---------------------------------------------------------------------------
+
+def tutorial_transform():
+    """The tutorial's per-image transform: to a tensor, then (x - 0.5) / 0.5 in every channel."""
+    from torchvision import transforms
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
+
+
+def build_tutorial(train_set, test_set, device: str, workers: int = TUTORIAL_WORKERS):
+    """The tutorial's model, loaders, loss and optimiser, the model already on `device`."""
+    train_set.transform = test_set.transform = tutorial_transform()
+    pin = torch.device(device).type == "cuda"
+    train_loader = torch.utils.data.DataLoader(train_set, batch_size=TUTORIAL_BATCH_SIZE, shuffle=True,
+                                               num_workers=workers, pin_memory=pin)
+    test_loader = torch.utils.data.DataLoader(test_set, batch_size=TUTORIAL_BATCH_SIZE, shuffle=False,
+                                              num_workers=workers, pin_memory=pin)
+    torch.manual_seed(0)
+    net = workshop.Net().to(device)
+    criterion = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+    return net, train_loader, test_loader, criterion, optimizer
+
+
+def train_tutorial(net, train_loader, criterion, optimizer, device: str, epochs: int) -> int:
+    """The tutorial's training loop; returns how many images it trained on."""
+    seen, start = 0, time.perf_counter()
+    for epoch in range(epochs):
+        for inputs, labels in train_loader:
+            inputs, labels = inputs.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            optimizer.zero_grad()
+            loss = criterion(net(inputs), labels)
+            loss.backward()
+            optimizer.step()
+            seen += len(labels)
+        progress(f"tutorial: epoch {epoch + 1} of {epochs} done after {time.perf_counter() - start:.0f} s")
+    return seen
+
+
+def progress(message: str) -> None:
+    """A line on stderr, so a long run shows it is alive (stdout carries the result)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def test_accuracy(net, test_loader, device: str) -> float:
+    """Percent of the test images classified right, counted as the tutorial counts them."""
+    net.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for images, labels in test_loader:
+            images, labels = images.to(device), labels.to(device)
+            predicted = net(images).argmax(1)
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+    return 100 * correct / total
+
+
+def run_tutorial(train_set, test_set, device: str, epochs: int, workers: int = TUTORIAL_WORKERS,
+                 started: float | None = None) -> Result:
+    """Train and test the tutorial's recipe; `started` is when the wall clock began (default: now)."""
+    started = time.perf_counter() if started is None else started
+    net, train_loader, test_loader, criterion, optimizer = build_tutorial(train_set, test_set, device, workers)
+    begin = time.perf_counter()
+    seen = train_tutorial(net, train_loader, criterion, optimizer, device, epochs)
+    workshop.synchronize(device)
+    train_seconds = time.perf_counter() - begin
+    accuracy = test_accuracy(net, test_loader, device)
+    return finish("tutorial", "Net", device, epochs, TUTORIAL_BATCH_SIZE, seen, train_seconds, started, accuracy)
+
+
+# ---------------------------------------------------------------------------
+# (b) The workshop's best recipe
+# ---------------------------------------------------------------------------
+
+BEST_EPOCHS, BEST_BATCH_SIZE = 5, 256  # as notebook 05 trains the modern network
+
+
+def best_recipe_epochs() -> int:
+    """How many epochs the best recipe trains for unless told otherwise."""
+    return BEST_EPOCHS
+
+
+def build_best(train_set, test_set, device: str, epochs: int):
+    """The workshop's best model, on-device loaders, optimiser, schedule, loss and autocast type.
+
+    The model of notebook 03, the recipe of notebook 05 (`workshop.modern_recipe`), and
+    notebook 06's settings: the data on the device with augmentation there, channels-last
+    memory (not on MPS), mixed precision where `workshop.autocast_dtype` allows it.
+    """
+    device = torch.device(device)
+    channels_last = device.type != "mps"
+    mean, std = workshop.channel_stats(train_set.data)
+    torch.manual_seed(0)
+    train_loader = workshop.TensorLoader(train_set, BEST_BATCH_SIZE, mean, std, shuffle=True, augment=True,
+                                         drop_last=True, device=device, channels_last=channels_last)
+    test_loader = workshop.TensorLoader(test_set, 1000, mean, std, device=device, channels_last=channels_last)
+    model = workshop.ModernNet().to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer, scheduler, loss_fn = workshop.modern_recipe(model, epochs, len(train_loader))
+    return model, train_loader, test_loader, optimizer, scheduler, loss_fn, workshop.autocast_dtype(device)
+
+
+def run_best(train_set, test_set, device: str, epochs: int, started: float | None = None) -> Result:
+    """Train and test the workshop's best recipe with notebook 05's loops."""
+    started = time.perf_counter() if started is None else started
+    model, train_loader, test_loader, optimizer, scheduler, loss_fn, dtype = build_best(
+        train_set, test_set, device, epochs)
+    on = torch.device(device)
+    begin = time.perf_counter()
+    for epoch in range(epochs):
+        loss = workshop.train_one_epoch(model, train_loader, loss_fn, optimizer, on, scheduler, dtype)
+        progress(f"best: epoch {epoch + 1} of {epochs} done after {time.perf_counter() - begin:.0f} s, loss {loss:.3f}")
+    workshop.synchronize(device)
+    train_seconds = time.perf_counter() - begin
+    accuracy = 100 * workshop.evaluate(model, test_loader, on, dtype)
+    seen = epochs * len(train_loader) * BEST_BATCH_SIZE
+    return finish("best", "ModernNet", device, epochs, BEST_BATCH_SIZE, seen, train_seconds, started, accuracy)
+
+
+# ---------------------------------------------------------------------------
+# Results: one process per recipe, the table, the ratios
+# ---------------------------------------------------------------------------
+
+def finish(recipe, model, device, epochs, batch_size, seen, train_seconds, started, accuracy) -> Result:
+    """Stop the wall clock and read the peak memory."""
+    workshop.synchronize(device)
+    wall_seconds = time.perf_counter() - started
+    kind = memory_kind(device)
+    return Result(recipe, model, device, epochs, batch_size, seen, train_seconds, wall_seconds, accuracy,
+                  workshop.peak_memory_mb(device), kind)
+
+
+MEMORY_NOTES = {
+    "process RSS": "the most memory each recipe's own Python process held, data and libraries included "
+                   "(DataLoader worker processes not counted)",
+    "CUDA tensors": "torch.cuda.max_memory_allocated(), the GPU memory the tensors held at their peak",
+    "MPS, held at the end": "the memory the MPS driver held when the recipe ended (MPS counts no peak)",
+}
+
+
+def memory_kind(device: str) -> str:
+    """What the peak memory column measures on this device."""
+    return {"cuda": "CUDA tensors", "mps": "MPS, held at the end"}.get(torch.device(device).type, "process RSS")
+
+
+def run_one(recipe: str, args: argparse.Namespace) -> Result:
+    """Load the data and run one recipe in this process."""
+    started = time.perf_counter()
+    train_set, test_set = load_data(args.quick)
+    epochs = epochs_for(recipe, args)
+    if recipe == "tutorial":
+        return run_tutorial(train_set, test_set, args.device, epochs, args.workers, started)
+    return run_best(train_set, test_set, args.device, epochs, started)
+
+
+def run_in_fresh_process(recipe: str, argv: list[str]) -> Result:
+    """Run one recipe in a new Python process and read its result, so its peak memory is its own."""
+    command = [sys.executable, str(Path(__file__).resolve()), *argv, "--one", recipe]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"the {recipe} recipe failed (exit status {done.returncode}); its errors are above")
+    return Result(**json.loads(lines[-1][len(RESULT_PREFIX):]))
+
+
+def ratios(baseline: Result, other: Result) -> dict[str, float | None]:
+    """How `other` compares with `baseline`: times faster, accuracy points gained, memory ratio."""
+    memory = None
+    if baseline.peak_memory_mb and other.peak_memory_mb is not None:
+        memory = other.peak_memory_mb / baseline.peak_memory_mb
+    return {
+        "train_speedup": baseline.train_seconds / other.train_seconds,
+        "wall_speedup": baseline.wall_seconds / other.wall_seconds,
+        "throughput_ratio": other.images_per_second / baseline.images_per_second,
+        "accuracy_points": other.test_accuracy - baseline.test_accuracy,
+        "memory_ratio": memory,
+    }
+
+
+COLUMNS = ("recipe", "model", "epochs", "batch", "train time", "wall time", "train images/s",
+           "test accuracy", "peak memory")
+
+
+def format_row(r: Result) -> tuple[str, ...]:
+    """One result as the strings of the table's columns."""
+    memory = "n/a" if r.peak_memory_mb is None else f"{r.peak_memory_mb:,.0f} MB"
+    return (r.recipe, r.model, str(r.epochs), str(r.batch_size), f"{r.train_seconds:,.1f} s",
+            f"{r.wall_seconds:,.1f} s", f"{r.images_per_second:,.0f}", f"{r.test_accuracy:.2f} %", memory)
+
+
+def format_table(results: list[Result]) -> str:
+    """The results as a plain-text table with aligned columns (text left, numbers right)."""
+    rows = [COLUMNS] + [format_row(r) for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    left = {0, 1}
+
+    def line(row):
+        cells = zip(row, widths, strict=True)
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(cells))
+
+    return "\n".join([line(rows[0]), "  ".join("-" * w for w in widths)] + [line(row) for row in rows[1:]])
+
+
+def times(ratio: float, more: str, less: str) -> str:
+    """A ratio in words: 2.0 -> '2.0x more', 0.5 -> '2.0x less'."""
+    return f"{ratio:.1f}x {more}" if ratio >= 1 else f"{1 / ratio:.1f}x {less}"
+
+
+def format_ratios(baseline: Result, other: Result) -> str:
+    """One sentence of ratios: `other` against `baseline`."""
+    r = ratios(baseline, other)
+    memory = "" if r["memory_ratio"] is None else f", {r['memory_ratio']:.2f}x the peak memory"
+    return (f"{other.recipe} vs {baseline.recipe}: {times(r['wall_speedup'], 'faster', 'slower')} end to end "
+            f"({times(r['train_speedup'], 'faster', 'slower')} in training), "
+            f"{r['throughput_ratio']:.1f}x the training images/s, {r['accuracy_points']:+.2f} accuracy points{memory}")
+
+
+def describe_machine(device: str) -> str:
+    """The device, the CPU and the software, for the header of the output."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        what = torch.cuda.get_device_name(device)
+    elif device.type == "mps":
+        what = "Apple GPU (MPS)"
+    else:
+        what = f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} PyTorch threads"
+    return (f"device: {device} ({what}); {platform.system()} {platform.machine()}; Python "
+            f"{platform.python_version()}, torch {torch.__version__}")
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    if args.one:  # a child process: run one recipe, print its result as one line of JSON
+        print(RESULT_PREFIX + json.dumps(asdict(run_one(args.one, args))), flush=True)
+        return
+    print(describe_machine(args.device))
+    if args.quick:
+        print(f"data: every {QUICK_FRACTION}th image of CIFAR-10 (quick run): 5,000 training, 1,000 test images")
+    else:
+        print("data: CIFAR-10, 50,000 training images; test accuracy on all 10,000 test images")
+    sys.stdout.flush()  # before the children write to the same output
+    results = []
+    for recipe in args.recipes:
+        epochs = epochs_for(recipe, args)
+        print(f"running the {recipe} recipe ({epochs} epoch{'s' if epochs > 1 else ''})...", flush=True)
+        results.append(run_in_fresh_process(recipe, argv))
+    print()
+    print(format_table(results))
+    for kind in sorted({r.memory_kind for r in results}):
+        print(f"peak memory ({kind}): {MEMORY_NOTES.get(kind, kind)}")
+    baseline = next((r for r in results if r.recipe == "tutorial"), results[0])
+    for other in results:
+        if other is not baseline:
+            print(format_ratios(baseline, other))
+
+
+if __name__ == "__main__":
+    main()

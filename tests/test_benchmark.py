@@ -1,0 +1,150 @@
+"""The building blocks of benchmarks/compare_recipes.py; the benchmark itself is too long to run in CI."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("compare_recipes", REPO_ROOT / "benchmarks" / "compare_recipes.py")
+compare_recipes = importlib.util.module_from_spec(spec)
+sys.modules["compare_recipes"] = compare_recipes  # dataclasses look their module up here
+spec.loader.exec_module(compare_recipes)
+
+import workshop  # noqa: E402  (conftest puts notebooks/ on the path)
+
+
+def result(recipe="tutorial", train_seconds=100.0, wall_seconds=110.0, accuracy=50.0, memory=400.0, images=100_000):
+    return compare_recipes.Result(recipe, "Net", "cpu", 2, 4, images, train_seconds, wall_seconds, accuracy,
+                                  memory, "process RSS")
+
+
+def test_defaults_run_both_recipes_on_the_detected_device():
+    args = compare_recipes.parse_args([])
+    assert args.recipes == ["tutorial", "best"]
+    assert args.device == str(workshop.pick_device())
+    assert args.epochs is None and not args.quick and args.workers == 2
+
+
+def test_options_are_read():
+    args = compare_recipes.parse_args(["--recipes", "best", "--device", "cpu", "--epochs", "3", "--quick",
+                                       "--workers", "0"])
+    assert (args.recipes, args.device, args.epochs, args.quick, args.workers) == (["best"], "cpu", 3, True, 0)
+
+
+@pytest.mark.parametrize("argv", [["--epochs", "0"], ["--recipes", "mine"], ["--device", "toaster"],
+                                  ["--workers", "-1"]])
+def test_bad_options_stop_with_a_message(argv):
+    with pytest.raises(SystemExit):
+        compare_recipes.parse_args(argv)
+
+
+def test_a_missing_gpu_is_reported_not_crashed_on():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(SystemExit, match="no CUDA GPU"):
+        compare_recipes.parse_args(["--device", "cuda"])
+
+
+def test_epochs_come_from_the_option_then_quick_mode_then_the_recipe():
+    parse = compare_recipes.parse_args
+    assert compare_recipes.epochs_for("tutorial", parse([])) == 2
+    assert compare_recipes.epochs_for("best", parse([])) == compare_recipes.best_recipe_epochs()
+    assert compare_recipes.epochs_for("tutorial", parse(["--quick"])) == 1
+    assert compare_recipes.epochs_for("best", parse(["--quick", "--epochs", "3"])) == 3
+
+
+def test_ratios_say_how_many_times_faster_and_how_many_points_better():
+    r = compare_recipes.ratios(result(), result("best", train_seconds=25.0, wall_seconds=55.0, accuracy=80.5,
+                                                memory=600.0, images=500_000))
+    assert r["train_speedup"] == pytest.approx(4.0)
+    assert r["wall_speedup"] == pytest.approx(2.0)
+    assert r["throughput_ratio"] == pytest.approx(20.0)  # 20,000 images/s against 1,000
+    assert r["accuracy_points"] == pytest.approx(30.5)
+    assert r["memory_ratio"] == pytest.approx(1.5)
+
+
+def test_ratios_without_a_memory_reading():
+    assert compare_recipes.ratios(result(memory=None), result("best"))["memory_ratio"] is None
+
+
+def test_the_table_lines_up_its_columns():
+    table = compare_recipes.format_table([result(), result("best", accuracy=81.234, memory=None)]).splitlines()
+    assert len(table) == 4
+    assert len({len(line) for line in table}) == 1, "every line of the table has the same width"
+    assert table[0].startswith("recipe") and "test accuracy" in table[0]
+    assert "1,000" in table[2] and "50.00 %" in table[2] and "400 MB" in table[2]
+    assert "81.23 %" in table[3] and table[3].endswith("n/a")
+
+
+def test_the_ratio_sentence():
+    sentence = compare_recipes.format_ratios(result(), result("best", train_seconds=50.0, wall_seconds=55.0,
+                                                              accuracy=75.0))
+    assert sentence.startswith("best vs tutorial: 2.0x faster end to end (2.0x faster in training)")
+    assert "+25.00 accuracy points" in sentence and "1.00x the peak memory" in sentence
+    slower = compare_recipes.format_ratios(result(), result("best", train_seconds=400.0, wall_seconds=440.0))
+    assert slower.startswith("best vs tutorial: 4.0x slower end to end (4.0x slower in training)")
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    """Every 250th image of real CIFAR-10: 200 training and 40 test images, 20 and 4 of each class."""
+    train = compare_recipes.every_nth(workshop.load_cifar10(train=True), 250)
+    test = compare_recipes.every_nth(workshop.load_cifar10(train=False), 250)
+    return train, test
+
+
+def test_every_nth_keeps_every_class(tiny_data):
+    train, test = tiny_data
+    assert len(train) == 200 and len(test) == 40
+    assert sorted(set(train.targets)) == list(range(10))
+    assert train.data.shape == (200, 32, 32, 3)
+
+
+def test_the_tutorial_recipe_is_the_published_one(tiny_data):
+    train, test = tiny_data
+    net, train_loader, test_loader, criterion, optimizer = compare_recipes.build_tutorial(train, test, "cpu", 0)
+    assert isinstance(net, workshop.Net) and isinstance(criterion, torch.nn.CrossEntropyLoss)
+    assert train_loader.batch_size == test_loader.batch_size == 4
+    group = optimizer.param_groups[0]
+    assert isinstance(optimizer, torch.optim.SGD) and group["lr"] == 0.001 and group["momentum"] == 0.9
+    images, labels = next(iter(train_loader))
+    assert images.shape == (4, 3, 32, 32) and images.min() >= -1 and images.max() <= 1  # (x - 0.5) / 0.5
+
+
+def test_the_tutorial_recipe_runs_and_reports(tiny_data):
+    train, test = tiny_data
+    r = compare_recipes.run_tutorial(train, test, "cpu", epochs=1, workers=0)
+    assert (r.recipe, r.model, r.epochs, r.batch_size, r.train_images) == ("tutorial", "Net", 1, 4, 200)
+    assert 0 <= r.test_accuracy <= 100 and r.wall_seconds >= r.train_seconds > 0
+    assert r.peak_memory_mb is None or r.peak_memory_mb > 10
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    """Every 50th training image (1,000: four batches of 256 but the last is dropped) and every 250th test image."""
+    train = compare_recipes.every_nth(workshop.load_cifar10(train=True), 50)
+    test = compare_recipes.every_nth(workshop.load_cifar10(train=False), 250)
+    return train, test
+
+
+def test_the_best_recipe_is_the_workshops(small_data):
+    train, test = small_data
+    model, train_loader, test_loader, optimizer, scheduler, loss_fn, dtype = compare_recipes.build_best(
+        train, test, "cpu", epochs=2)
+    assert isinstance(model, workshop.ModernNet) and isinstance(train_loader, workshop.TensorLoader)
+    assert train_loader.augment and train_loader.shuffle and not test_loader.augment
+    assert len(train_loader) == 3 and train_loader.batch_size == compare_recipes.BEST_BATCH_SIZE
+    assert scheduler.total_steps == 2 * 3, "the schedule spans every step of every epoch"
+    assert loss_fn.label_smoothing == 0.1 and optimizer.param_groups[0]["nesterov"]
+    assert dtype == workshop.autocast_dtype("cpu")
+    assert model.features[0][0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_the_best_recipe_runs_and_reports(small_data):
+    train, test = small_data
+    r = compare_recipes.run_best(train, test, "cpu", epochs=1)
+    assert (r.recipe, r.model, r.epochs, r.batch_size, r.train_images) == ("best", "ModernNet", 1, 256, 768)
+    assert 0 <= r.test_accuracy <= 100 and r.wall_seconds >= r.train_seconds > 0
