@@ -8,6 +8,6 @@ from pathlib import Path
 # nbval's kernels inherit this environment.
 os.environ.setdefault("WORKSHOP_QUICK", "1")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))  # so that tests can `import workshop`
