@@ -406,31 +406,36 @@ class Net(nn.Module):
         return self.fc3(x)
 
 
-def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
-    """A 3x3 convolution that keeps the size, batch normalisation and ReLU (03_cnn)."""
+def conv_block(in_channels: int, out_channels: int, global_pool: bool = False) -> nn.Sequential:
+    """A 3x3 convolution, max pooling, batch normalisation and ReLU (03_cnn).
+
+    The convolution keeps the image's size and the pooling halves it; with `global_pool`
+    the pooling keeps one value per channel instead, the strongest anywhere in the image.
+    """
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
+        nn.AdaptiveMaxPool2d(1) if global_pool else nn.MaxPool2d(2),
         nn.BatchNorm2d(out_channels),
         nn.ReLU(inplace=True),
     )
 
 
 class ModernNet(nn.Module):
-    """Four conv-BN-ReLU blocks (16-64-128-256 channels), max pooling, then one linear layer (03_cnn).
+    """Four blocks of convolution, max pooling, batch normalisation and ReLU, then one linear layer (03_cnn).
 
-    The first three blocks halve the image (32 -> 16 -> 8 -> 4); the last keeps, for each
-    of its 256 channels, the strongest response anywhere in the image (global max pooling).
+    The blocks have 16, 64, 128 and 256 channels. The first three halve the image
+    (32 -> 16 -> 8 -> 4); the last keeps, for each of its 256 channels, the strongest
+    response anywhere in the image (global max pooling).
     """
 
     def __init__(self, widths=(16, 64, 128, 256), num_classes: int = 10):
         super().__init__()
-        layers, in_channels = [], 3
-        for width in widths:
-            layers += [conv_bn_relu(in_channels, width), nn.MaxPool2d(2)]
-            in_channels = width
-        layers[-1] = nn.AdaptiveMaxPool2d(1)  # the last block: one value per channel
-        self.features = nn.Sequential(*layers)
-        self.classifier = nn.Linear(in_channels, num_classes)
+        channels = (3, *widths)
+        self.features = nn.Sequential(*[
+            conv_block(channels[i], channels[i + 1], global_pool=i == len(widths) - 1)
+            for i in range(len(widths))
+        ])
+        self.classifier = nn.Linear(widths[-1], num_classes)
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.features(x), 1))

@@ -10,7 +10,7 @@ from notebook_code import module_definition, notebook_definition
 NOTEBOOK = "03_cnn.ipynb"
 
 
-@pytest.mark.parametrize("name", ["Net", "conv_bn_relu"])
+@pytest.mark.parametrize("name", ["Net", "conv_block"])
 def test_notebook_teaches_the_module_code(name):
     assert notebook_definition(NOTEBOOK, name) == module_definition(name)
 
@@ -35,11 +35,32 @@ def test_networks_map_n_images_to_n_times_10_scores(model_class, n):
         assert model(torch.randn(n, 3, 32, 32)).shape == (n, 10)
 
 
-def test_conv_bn_relu_keeps_the_size_and_has_no_bias():
-    block = workshop.conv_bn_relu(16, 32)
-    assert block(torch.randn(2, 16, 32, 32)).shape == (2, 32, 32, 32)
+def test_conv_block_halves_the_size_and_has_no_bias():
+    block = workshop.conv_block(16, 32)
+    assert block(torch.randn(2, 16, 32, 32)).shape == (2, 32, 16, 16)
     assert count(block) == 32 * 16 * 3 * 3 + 2 * 32  # conv weights, then BatchNorm's scale and shift
     assert block[0].bias is None
+    assert [type(layer) for layer in block] == [nn.Conv2d, nn.MaxPool2d, nn.BatchNorm2d, nn.ReLU]
+
+
+def test_conv_block_with_global_pool_keeps_one_value_per_channel():
+    x = torch.randn(2, 16, 8, 8)
+    block = workshop.conv_block(16, 32, global_pool=True).eval()
+    assert block(x).shape == (2, 32, 1, 1)
+    with torch.no_grad():  # the strongest response anywhere: max over the convolution's whole output
+        expected = block[3](block[2](block[0](x).amax(dim=(2, 3), keepdim=True)))
+    torch.testing.assert_close(block(x), expected)
+
+
+def test_modern_net_traces_32_16_8_4_1_with_the_stated_widths():
+    model = workshop.ModernNet().eval()
+    out, shapes = torch.randn(1, 3, 32, 32), []
+    with torch.no_grad():
+        for block in model.features:
+            out = block(out)
+            shapes.append(tuple(out.shape[1:]))
+    assert shapes == [(16, 16, 16), (64, 8, 8), (128, 4, 4), (256, 1, 1)]
+    assert count(model) == 381_786
 
 
 def test_modern_net_is_a_small_network_with_batch_norm():
