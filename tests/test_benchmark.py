@@ -77,6 +77,7 @@ def test_the_table_lines_up_its_columns():
     assert table[0].startswith("recipe") and "test accuracy" in table[0]
     assert "1,000" in table[2] and "50.00 %" in table[2] and "400 MB" in table[2]
     assert "81.23 %" in table[3] and table[3].endswith("n/a")
+    assert "precision" in table[0] and "float32" in table[2]
 
 
 def test_the_ratio_sentence():
@@ -148,3 +149,5 @@ def test_the_best_recipe_runs_and_reports(small_data):
     r = compare_recipes.run_best(train, test, "cpu", epochs=1)
     assert (r.recipe, r.model, r.epochs, r.batch_size, r.train_images) == ("best", "ModernNet", 1, 256, 768)
     assert 0 <= r.test_accuracy <= 100 and r.wall_seconds >= r.train_seconds > 0
+    dtype = workshop.autocast_dtype("cpu")
+    assert r.precision == ("float32" if dtype is None else str(dtype).removeprefix("torch."))
