@@ -3,6 +3,7 @@
     python benchmarks/compare_recipes.py                     # both recipes on the fastest device found
     python benchmarks/compare_recipes.py --quick             # a smoke run: a tenth of the data, one epoch
     python benchmarks/compare_recipes.py --recipes tutorial --device cpu --epochs 1
+    python benchmarks/compare_recipes.py --recipes best --float32   # the best recipe without autocast
 
 (a) "tutorial": the recipe of PyTorch's "Training a Classifier" as published: its `Net`, per-image
     PIL transforms (ToTensor, Normalize with 0.5) through a DataLoader with 2 workers, batch size 4,
@@ -82,6 +83,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=f"a smoke run: every {QUICK_FRACTION}th image and 1 epoch unless --epochs says otherwise")
     parser.add_argument("--workers", type=int, default=TUTORIAL_WORKERS,
                         help=f"DataLoader workers of the tutorial recipe (default: {TUTORIAL_WORKERS}, as published)")
+    parser.add_argument("--float32", action="store_true",
+                        help="train the best recipe in float32 even where autocast would use a 16-bit type")
     parser.add_argument("--one", choices=RECIPES, help=argparse.SUPPRESS)  # internal: run one recipe here
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
@@ -217,12 +220,12 @@ def best_recipe_epochs() -> int:
     return BEST_EPOCHS
 
 
-def build_best(train_set, test_set, device: str, epochs: int):
+def build_best(train_set, test_set, device: str, epochs: int, float32: bool = False):
     """The workshop's best model, on-device loaders, optimiser, schedule, loss and autocast type.
 
     The model of notebook 03, the recipe of notebook 05 (`workshop.modern_recipe`), and
     notebook 06's settings: the data on the device with augmentation there, channels-last
-    memory (not on MPS), mixed precision where `workshop.autocast_dtype` allows it.
+    memory (not on MPS), mixed precision where `workshop.autocast_dtype` allows it (never with `float32`).
     """
     device = torch.device(device)
     channels_last = device.type != "mps"
@@ -235,14 +238,16 @@ def build_best(train_set, test_set, device: str, epochs: int):
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     optimizer, scheduler, loss_fn = workshop.modern_recipe(model, epochs, len(train_loader))
-    return model, train_loader, test_loader, optimizer, scheduler, loss_fn, workshop.autocast_dtype(device)
+    dtype = None if float32 else workshop.autocast_dtype(device)
+    return model, train_loader, test_loader, optimizer, scheduler, loss_fn, dtype
 
 
-def run_best(train_set, test_set, device: str, epochs: int, started: float | None = None) -> Result:
+def run_best(train_set, test_set, device: str, epochs: int, started: float | None = None,
+             float32: bool = False) -> Result:
     """Train and test the workshop's best recipe with notebook 05's loops."""
     started = time.perf_counter() if started is None else started
     model, train_loader, test_loader, optimizer, scheduler, loss_fn, dtype = build_best(
-        train_set, test_set, device, epochs)
+        train_set, test_set, device, epochs, float32)
     on = torch.device(device)
     begin = time.perf_counter()
     for epoch in range(epochs):
@@ -291,7 +296,7 @@ def run_one(recipe: str, args: argparse.Namespace) -> Result:
     epochs = epochs_for(recipe, args)
     if recipe == "tutorial":
         return run_tutorial(train_set, test_set, args.device, epochs, args.workers, started)
-    return run_best(train_set, test_set, args.device, epochs, started)
+    return run_best(train_set, test_set, args.device, epochs, started, args.float32)
 
 
 def run_in_fresh_process(recipe: str, argv: list[str]) -> Result:

@@ -151,3 +151,11 @@ def test_the_best_recipe_runs_and_reports(small_data):
     assert 0 <= r.test_accuracy <= 100 and r.wall_seconds >= r.train_seconds > 0
     dtype = workshop.autocast_dtype("cpu")
     assert r.precision == ("float32" if dtype is None else str(dtype).removeprefix("torch."))
+
+
+def test_float32_switches_autocast_off(small_data):
+    train, test = small_data
+    assert compare_recipes.parse_args(["--float32"]).float32 and not compare_recipes.parse_args([]).float32
+    *_, dtype = compare_recipes.build_best(train, test, "cpu", epochs=1, float32=True)
+    assert dtype is None
+    assert compare_recipes.run_best(train, test, "cpu", epochs=1, float32=True).precision == "float32"
