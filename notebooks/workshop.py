@@ -507,22 +507,20 @@ def evaluate(model, loader, device, dtype=None) -> float:
     return correct / total
 
 
-def evaluate_with_flips(model, loader, device, dtype=None) -> float:
-    """Like `evaluate`, but each image's scores are added to those of its mirror image (05_training).
+class FlipAveraged(nn.Module):
+    """`model` with test-time augmentation: each image's scores plus its mirror image's (05_training).
 
-    Test-time augmentation: the model was trained on randomly mirrored images, so it
-    gets a second view of every test image for the price of a second forward pass.
+    The model was trained on randomly mirrored images, so a mirrored test image is a second,
+    equally familiar view, for the price of a second forward pass. For evaluation:
+    `evaluate(FlipAveraged(model), loader, device)`.
     """
-    model.eval()
-    correct, total = 0, 0
-    with torch.inference_mode():
-        for images, labels in loader:
-            images, labels = images.to(device), labels.to(device)
-            with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-                outputs = model(images) + model(images.flip(dims=[3]))
-            correct += (outputs.argmax(dim=1) == labels).sum().item()
-            total += len(labels)
-    return correct / total
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x) + self.model(x.flip(dims=[3]))
 
 
 def predictions(model, loader, device) -> tuple[torch.Tensor, torch.Tensor]:

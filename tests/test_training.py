@@ -9,7 +9,7 @@ NOTEBOOK = "05_training.ipynb"
 
 
 def test_notebook_teaches_the_module_code():
-    for name in ("train_one_epoch", "evaluate", "evaluate_with_flips", "save_checkpoint", "load_checkpoint"):
+    for name in ("train_one_epoch", "evaluate", "FlipAveraged", "save_checkpoint", "load_checkpoint"):
         assert notebook_definition(NOTEBOOK, name) == module_definition(name), name
 
 
@@ -102,18 +102,18 @@ class TopLeftPixel(torch.nn.Module):
         return torch.stack([torch.zeros(len(x)), x[:, 0, 0, 0]], dim=1)
 
 
-def test_evaluate_with_flips_adds_the_mirror_images_scores():
+def test_flip_averaged_adds_the_mirror_images_scores():
     images = torch.zeros(4, 3, 32, 32)
     images[:, 0, 0, 0], images[:, 0, 0, -1] = -1.0, 3.0  # dark top-left corner, bright top-right corner
     loader, device = [(images, torch.ones(4, dtype=torch.long))], torch.device("cpu")
     assert workshop.evaluate(TopLeftPixel(), loader, device) == 0.0  # -1 < 0: class 0, wrong
-    assert workshop.evaluate_with_flips(TopLeftPixel(), loader, device) == 1.0  # -1 + 3 > 0: class 1, right
+    assert workshop.evaluate(workshop.FlipAveraged(TopLeftPixel()), loader, device) == 1.0  # -1 + 3 > 0: class 1, right
 
 
-def test_evaluate_with_flips_matches_the_sum_of_both_views_on_modern_net():
+def test_flip_averaged_matches_the_sum_of_both_views_on_modern_net():
     torch.manual_seed(0)
     model, images, labels = workshop.ModernNet().eval(), torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
     with torch.no_grad():
         expected = ((model(images) + model(images.flip(dims=[3]))).argmax(dim=1) == labels).float().mean().item()
     loader = [(images[:4], labels[:4]), (images[4:], labels[4:])]
-    assert abs(workshop.evaluate_with_flips(model, loader, torch.device("cpu")) - expected) < 1e-9
+    assert abs(workshop.evaluate(workshop.FlipAveraged(model), loader, torch.device("cpu")) - expected) < 1e-9
