@@ -8,8 +8,9 @@
 (a) "tutorial": the recipe of PyTorch's "Training a Classifier" as published: its `Net`, per-image
     PIL transforms (ToTensor, Normalize with 0.5) through a DataLoader with 2 workers, batch size 4,
     SGD with lr 0.001 and momentum 0.9, 2 epochs, every batch moved to the device.
-(b) "best": what the workshop's notebooks end with (05_training, 06_gpu): the modern network, the
-    whole data set on the device with augmentation done there (workshop.TensorLoader), the optimiser,
+(b) "best": what the workshop's notebooks end with, built by the same function notebooks 05 and 06
+    call, `workshop.best_recipe`: the modern network, the whole data set on the device with
+    augmentation done there (workshop.TensorLoader), channels-last memory, the optimiser,
     learning-rate schedule and loss of notebook 05, mixed precision where the device supports it.
 
 For each it prints the training time, the wall time (data, training and test), training images per
@@ -32,10 +33,7 @@ from pathlib import Path
 
 import torch
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-sys.path.insert(0, str(NOTEBOOKS))
-
-import workshop  # noqa: E402  (found through the path set just above)
+import workshop  # installed in editable mode by requirements.txt, like for the notebooks
 
 RECIPES = ("tutorial", "best")
 TUTORIAL_EPOCHS, TUTORIAL_BATCH_SIZE, TUTORIAL_WORKERS = 2, 4, 2
@@ -212,7 +210,7 @@ def run_tutorial(train_set, test_set, device: str, epochs: int, workers: int = T
 # (b) The workshop's best recipe
 # ---------------------------------------------------------------------------
 
-BEST_EPOCHS, BEST_BATCH_SIZE = 8, 256  # as notebook 05 trains the modern network
+BEST_EPOCHS = 8  # as notebook 05 trains the modern network
 
 
 def best_recipe_epochs() -> int:
@@ -220,45 +218,23 @@ def best_recipe_epochs() -> int:
     return BEST_EPOCHS
 
 
-def build_best(train_set, test_set, device: str, epochs: int, float32: bool = False):
-    """The workshop's best model, on-device loaders, optimiser, schedule, loss and autocast type.
-
-    The model of notebook 03, the recipe of notebook 05 (`workshop.modern_recipe`), and
-    notebook 06's settings: the data on the device with augmentation there, channels-last
-    memory (not on MPS), mixed precision where `workshop.autocast_dtype` allows it (never with `float32`).
-    """
-    device = torch.device(device)
-    channels_last = device.type != "mps"
-    mean, std = workshop.channel_stats(train_set.data)
-    torch.manual_seed(0)
-    train_loader = workshop.TensorLoader(train_set, BEST_BATCH_SIZE, mean, std, shuffle=True, augment=True,
-                                         drop_last=True, device=device, channels_last=channels_last)
-    test_loader = workshop.TensorLoader(test_set, 1000, mean, std, device=device, channels_last=channels_last)
-    model = workshop.ModernNet().to(device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    optimizer, scheduler, loss_fn = workshop.modern_recipe(model, epochs, len(train_loader))
-    dtype = None if float32 else workshop.autocast_dtype(device)
-    return model, train_loader, test_loader, optimizer, scheduler, loss_fn, dtype
-
-
 def run_best(train_set, test_set, device: str, epochs: int, started: float | None = None,
              float32: bool = False) -> Result:
-    """Train and test the workshop's best recipe with notebook 05's loops."""
+    """Train and test the workshop's best recipe, built by `workshop.best_recipe`, with notebook 05's loops."""
     started = time.perf_counter() if started is None else started
-    model, train_loader, test_loader, optimizer, scheduler, loss_fn, dtype = build_best(
-        train_set, test_set, device, epochs, float32)
-    on = torch.device(device)
+    recipe = workshop.best_recipe(train_set, test_set, device, epochs, float32=float32)
     begin = time.perf_counter()
     for epoch in range(epochs):
-        loss = workshop.train_one_epoch(model, train_loader, loss_fn, optimizer, on, scheduler, dtype)
+        loss = workshop.train_one_epoch(recipe.model, recipe.train_loader, recipe.loss_fn, recipe.optimizer, device,
+                                        recipe.scheduler, recipe.amp_dtype)
         progress(f"best: epoch {epoch + 1} of {epochs} done after {time.perf_counter() - begin:.0f} s, loss {loss:.3f}")
     workshop.synchronize(device)
     train_seconds = time.perf_counter() - begin
-    accuracy = 100 * workshop.evaluate(model, test_loader, on, dtype)
-    seen = epochs * len(train_loader) * BEST_BATCH_SIZE
-    precision = "float32" if dtype is None else str(dtype).removeprefix("torch.")
-    return finish("best", "ModernNet", device, epochs, BEST_BATCH_SIZE, seen, train_seconds, started, accuracy,
+    accuracy = 100 * workshop.evaluate(recipe.model, recipe.test_loader, device, recipe.amp_dtype)
+    batch_size = recipe.train_loader.batch_size
+    seen = epochs * len(recipe.train_loader) * batch_size
+    precision = "float32" if recipe.amp_dtype is None else str(recipe.amp_dtype).removeprefix("torch.")
+    return finish("best", "ModernNet", device, epochs, batch_size, seen, train_seconds, started, accuracy,
                   precision)
 
 

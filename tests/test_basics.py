@@ -1,15 +1,10 @@
-"""The pieces notebook 01 teaches: the device, quick mode and the exercises' self-check."""
+"""The device of notebook 01, and quick mode and the exercises' self-check (course.py)."""
 
 import numpy as np
 import pytest
 import torch
 
 import workshop
-from notebook_code import module_definition, notebook_definition
-
-
-def test_notebook_01_teaches_the_module_s_pick_device():
-    assert notebook_definition("01_tensors.ipynb", "pick_device") == module_definition("pick_device")
 
 
 def test_pick_device_prefers_cuda_then_mps(monkeypatch):

@@ -18,6 +18,8 @@ def requirements() -> dict[str, str]:
     lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
     pins = {}
     for line in filter(None, lines):
+        if line == "-e .":  # the workshop's own modules, see test_the_workshop_itself_is_installed_editable
+            continue
         match = PIN.match(line)
         assert match, f"requirements.txt: '{line}' is not pinned exactly as name==version"
         pins[match.group(1).lower().replace("_", "-")] = match.group(2)
@@ -32,6 +34,13 @@ def test_torch_pair_is_the_one_that_installs_together():
 def test_workshop_packages_are_all_pinned():
     needed = {"torch", "torchvision", "numpy", "matplotlib", "jupyterlab", "nbval", "pytest", "ipywidgets", "tqdm"}
     assert needed <= set(requirements())
+
+
+def test_the_workshop_itself_is_installed_editable():
+    lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    assert "-e ." in lines, "requirements.txt must install the workshop's modules (`-e .`), so `import workshop` works"
+    import workshop
+    assert Path(workshop.__file__).resolve() == ROOT / "notebooks" / "workshop.py", "an editable install, not a copy"
 
 
 def test_environment_yml_installs_requirements_txt_with_python_3_11():
@@ -58,6 +67,7 @@ def imported_modules() -> set[str]:
 
 def test_every_imported_package_is_pinned():
     local = {p.stem for folder in ("notebooks", "tests", "benchmarks") for p in (ROOT / folder).glob("*.py")}
+    local |= {"benchmarks"}
     distributions = importlib.metadata.packages_distributions()
     pinned = set(requirements())
     for module in imported_modules() - set(sys.stdlib_module_names) - local:

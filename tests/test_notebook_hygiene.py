@@ -1,6 +1,5 @@
 """What a learner meets on opening a committed notebook: a clean run, no errors, no leaked paths."""
 
-import ast
 import json
 import re
 from pathlib import Path
@@ -74,14 +73,3 @@ def test_no_images_from_the_web(path):
             source = "".join(cell["source"])
             assert not re.search(r"!\[[^\]]*\]\(\s*https?:|<img[^>]+src=[\"']https?:", source), (
                 f"{path.name}: an image from the web does not show offline; put it in images/")
-
-
-def test_every_helper_names_the_notebook_that_teaches_it():
-    tree = ast.parse((NOTEBOOKS / "workshop.py").read_text(encoding="utf-8"))
-    notebooks = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
-            doc = ast.get_docstring(node) or ""
-            named = re.findall(r"\((\d\d_[a-z_]+)\)", doc)
-            assert named, f"workshop.{node.name}'s docstring names no notebook, like (02_dataloaders)"
-            assert set(named) <= notebooks | {"benchmarks"}, f"workshop.{node.name} names {named}, not a notebook"

@@ -1,16 +1,9 @@
-"""05_training: the notebook's loops are workshop.py's, checkpoints round-trip, and training learns on real data."""
+"""05_training: training learns on real data, one evaluation loop, one best recipe, checkpoints round-trip."""
 
+import pytest
 import torch
 
 import workshop
-from notebook_code import module_definition, notebook_definition
-
-NOTEBOOK = "05_training.ipynb"
-
-
-def test_notebook_teaches_the_module_code():
-    for name in ("train_one_epoch", "evaluate", "FlipAveraged", "save_checkpoint", "load_checkpoint"):
-        assert notebook_definition(NOTEBOOK, name) == module_definition(name), name
 
 
 def test_short_training_on_real_cifar10_learns():
@@ -32,6 +25,65 @@ def test_short_training_on_real_cifar10_learns():
     predicted, true = workshop.predictions(model, test_loader, device)
     assert sorted(set(true.tolist())) == list(range(10))
     assert (predicted == true).sum().item() == round(accuracy * len(true))  # the same count, made directly
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    """Every 50th training image (1,000: four batches of 256, the last dropped) and every 250th test image (40)."""
+    train, test = workshop.load_cifar10(train=True), workshop.load_cifar10(train=False)
+    return (workshop.CIFAR10Images(train.data[::50], train.targets[::50], train=True),
+            workshop.CIFAR10Images(test.data[::250], test.targets[::250], train=False))
+
+
+def test_best_recipe_builds_notebook_05s_setup(small_data):
+    recipe = workshop.best_recipe(*small_data, "cpu", epochs=2)
+    assert isinstance(recipe.model, workshop.ModernNet) and isinstance(recipe.train_loader, workshop.TensorLoader)
+    assert recipe.train_loader.augment and recipe.train_loader.shuffle and recipe.train_loader.drop_last
+    assert not recipe.test_loader.augment and not recipe.test_loader.shuffle
+    assert len(recipe.train_loader) == 3 and recipe.train_loader.batch_size == 256
+    assert recipe.scheduler.total_steps == 2 * 3, "the schedule spans every step of every epoch"
+    assert recipe.loss_fn.label_smoothing == 0.1 and recipe.optimizer.param_groups[0]["nesterov"]
+    assert recipe.amp_dtype == workshop.autocast_dtype("cpu")
+    assert recipe.train_loader.channels_last and recipe.test_loader.channels_last
+    assert recipe.model.features[0][0].weight.is_contiguous(memory_format=torch.channels_last)
+    images, _ = next(iter(recipe.train_loader))
+    assert images.is_contiguous(memory_format=torch.channels_last), "data and model in the same memory order"
+
+
+def test_best_recipe_starts_from_the_same_weights_and_can_skip_autocast(small_data):
+    first = workshop.best_recipe(*small_data, torch.device("cpu"), epochs=1)
+    second = workshop.best_recipe(*small_data, "cpu", epochs=1, float32=True)
+    assert second.amp_dtype is None
+    for a, b in zip(first.model.parameters(), second.model.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("device", ["cpu", torch.device("cpu")])
+def test_loops_accept_a_device_name_or_a_torch_device(small_data, device):
+    recipe = workshop.best_recipe(*small_data, device, epochs=1, float32=True)
+    loss = workshop.train_one_epoch(recipe.model, recipe.train_loader, recipe.loss_fn, recipe.optimizer, device,
+                                    recipe.scheduler)
+    assert loss > 0
+    predicted, true = workshop.predictions(recipe.model, recipe.test_loader, device)
+    assert predicted.shape == true.shape == (40,)
+    assert workshop.evaluate(recipe.model, recipe.test_loader, device) == (predicted == true).sum().item() / 40
+
+
+class Autocasting(torch.nn.Module):
+    """Scores that reveal the precision the model ran in: class 1 under autocast, class 0 in float32."""
+
+    def forward(self, x):
+        inside = torch.zeros(len(x), 1) @ torch.zeros(1, 2)  # a matrix product: autocast runs it in 16 bits
+        lower = inside.dtype != torch.float32
+        return torch.stack([torch.full((len(x),), float(not lower)), torch.full((len(x),), float(lower))], dim=1)
+
+
+def test_predictions_and_evaluate_run_in_the_precision_they_are_given():
+    loader, device = [(torch.zeros(4, 3, 32, 32), torch.ones(4, dtype=torch.long))], "cpu"
+    assert workshop.evaluate(Autocasting(), loader, device) == 0.0
+    assert workshop.evaluate(Autocasting(), loader, device, amp_dtype=torch.bfloat16) == 1.0
+    predicted, _ = workshop.predictions(Autocasting(), loader, device, amp_dtype=torch.bfloat16)
+    assert predicted.tolist() == [1, 1, 1, 1], "per-class results use the same precision as the accuracy"
 
 
 def small_setup(seed=0):

@@ -1,0 +1,62 @@
+"""Re-run notebooks top to bottom in full (not quick) mode and save them with clean outputs.
+
+    python tools/run_notebooks.py                        # every notebook, in order
+    python tools/run_notebooks.py notebooks/05_training.ipynb
+
+Each notebook runs in a fresh "python3" kernel whose working folder is notebooks/, as in
+JupyterLab. Then what would only confuse a reader of the committed file is removed: the
+state of progress-bar widgets (a fresh clone cannot show them; it would show stalled bars)
+and per-cell execution timestamps. It prints how long each notebook took, for the README's
+table. Set CIFAR10_DIR first if the data is not in data/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def clean(notebook) -> None:
+    """Drop widget state, widget outputs (tqdm's bars) and execution timestamps."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+
+
+def run(path: Path) -> float:
+    """Execute one notebook in place; the seconds it took."""
+    notebook = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    clean(notebook)
+    nbformat.write(notebook, path)
+    return seconds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/NN_*.ipynb")
+    args = parser.parse_args(argv)
+    os.environ.pop("WORKSHOP_QUICK", None)  # committed outputs come from a full run; the kernel inherits this
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for path in paths:
+        print(f"{path.name}: running...", flush=True)
+        print(f"{path.name}: {run(path.resolve()):.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
