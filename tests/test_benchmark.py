@@ -110,7 +110,9 @@ def test_the_tutorial_recipe_runs_and_reports(tiny_data):
     train, test = tiny_data
     r = compare_recipes.run_tutorial(train, test, "cpu", epochs=1, workers=0)
     assert (r.recipe, r.model, r.epochs, r.batch_size, r.train_images) == ("tutorial", "Net", 1, 4, 200)
-    assert 0 <= r.test_accuracy <= 100 and r.wall_seconds >= r.train_seconds > 0
+    correct = r.test_accuracy * len(test) / 100
+    assert abs(correct - round(correct)) < 1e-9, "a share of the test images, counted one by one"
+    assert r.wall_seconds >= r.train_seconds > 0
     assert r.peak_memory_mb is None or r.peak_memory_mb > 10
 
 
@@ -139,7 +141,8 @@ def test_the_best_recipe_runs_and_reports(small_data):
     train, test = small_data
     r = compare_recipes.run_best(train, test, "cpu", epochs=1)
     assert (r.recipe, r.model, r.epochs, r.batch_size, r.train_images) == ("best", "ModernNet", 1, 256, 768)
-    assert 0 <= r.test_accuracy <= 100 and r.wall_seconds >= r.train_seconds > 0
+    correct = r.test_accuracy * len(test) / 100
+    assert abs(correct - round(correct)) < 1e-9 and r.wall_seconds >= r.train_seconds > 0
     dtype = workshop.autocast_dtype("cpu")
     assert r.precision == ("float32" if dtype is None else str(dtype).removeprefix("torch."))
 

@@ -119,10 +119,12 @@ def test_tensor_loader_matches_the_torchvision_pipeline(test_set):
         assert torch.allclose(images[i], transform(image), atol=1e-5) and labels[i] == label
 
 
-def test_default_num_workers_is_0_unless_workers_fork(monkeypatch):
-    assert workshop.default_num_workers() in (0, 2)
-    monkeypatch.setattr(torch.multiprocessing, "get_start_method", lambda: "spawn")
-    assert workshop.default_num_workers() == 0
+@pytest.mark.parametrize("start, cores, workers", [("fork", 4, 2), ("fork", 2, 2), ("fork", 1, 0), ("spawn", 8, 0),
+                                                   ("forkserver", 8, 0)])
+def test_default_num_workers_is_2_only_where_workers_fork_and_a_core_is_spare(monkeypatch, start, cores, workers):
+    monkeypatch.setattr(torch.multiprocessing, "get_start_method", lambda: start)
+    monkeypatch.setattr(workshop.os, "cpu_count", lambda: cores)
+    assert workshop.default_num_workers() == workers
 
 
 def test_make_loaders_splits_once_and_keeps_validation_plain():
