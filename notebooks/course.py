@@ -1,4 +1,4 @@
-"""How the workshop runs in a class: quick mode for dry runs and CI, and the exercises' self-check.
+"""How the workshop runs in a class: quick mode for dry runs and CI, where checkpoints go, the exercises' self-check.
 
 Hand-written infrastructure: every notebook uses it (through `workshop`), none teaches it.
 """
@@ -6,6 +6,7 @@ Hand-written infrastructure: every notebook uses it (through `workshop`), none t
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,6 +20,16 @@ def quick_mode() -> bool:
 def full_or_quick(full, quick):
     """`full` in a normal run, `quick` when WORKSHOP_QUICK=1."""
     return quick if quick_mode() else full
+
+
+def checkpoint_dir() -> Path:
+    """Where notebooks save checkpoints: checkpoints/ at the top of the workshop, or WORKSHOP_CHECKPOINT_DIR.
+
+    The tests set WORKSHOP_CHECKPOINT_DIR to a temporary folder, so that running them never
+    overwrites a learner's checkpoints.
+    """
+    configured = os.environ.get("WORKSHOP_CHECKPOINT_DIR", "").strip()
+    return Path(configured).expanduser() if configured else Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 def check(answer, expected, hint: str = "") -> None:

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cifar10_data import CLASSES, REPO_ROOT, CIFAR10Images, DatasetError, cache_dir, load_cifar10  # noqa: F401
-from course import check, full_or_quick, quick_mode  # noqa: F401
+from course import check, checkpoint_dir, full_or_quick, quick_mode  # noqa: F401
 
 # Code copied from a notebook may say `workshop.name`; in here, that is this module itself.
 workshop = sys.modules[__name__]
