@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import Subset
 
 from cifar10_data import CLASSES, REPO_ROOT, CIFAR10Images, DatasetError, cache_dir, load_cifar10  # noqa: F401
 from course import check, checkpoint_dir, full_or_quick, quick_mode  # noqa: F401
@@ -97,12 +98,21 @@ class TensorLoader:
 
     def __init__(self, dataset, batch_size: int, mean, std, *, shuffle: bool = False,
                  augment: bool = False, drop_last: bool = False, device="cpu", channels_last: bool = False):
+        if isinstance(dataset, Subset):  # a part made by random_split: take its images out of the whole set
+            dataset = SimpleNamespace(data=dataset.dataset.data[dataset.indices],
+                                      targets=[dataset.dataset.targets[i] for i in dataset.indices])
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number, 1 or more, not {batch_size!r}")
+        if max(mean) > 1 or max(std) > 1:
+            raise ValueError(f"mean {mean} and std {std} look like the 0..255 scale; pass channel_stats' 0..1 values")
         self.images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous().to(device)
         self.labels = torch.as_tensor(dataset.targets).to(device)
         self.mean = torch.tensor(mean, device=device).view(1, -1, 1, 1) * 255
         self.std = torch.tensor(std, device=device).view(1, -1, 1, 1) * 255
         self.batch_size, self.shuffle, self.augment, self.drop_last = batch_size, shuffle, augment, drop_last
         self.channels_last = channels_last
+        if len(self) == 0:
+            raise ValueError(f"{len(self.labels)} images make no whole batch of {batch_size}: lower batch_size")
 
     def __len__(self) -> int:
         n = len(self.labels)
@@ -205,6 +215,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device,
     total_loss, batches = 0.0, 0
     progress = tqdm(loader, desc="training", leave=False)
     for images, labels in progress:
+        if len(labels) == 1:  # batch normalisation cannot learn from one image (notebook 03): skip it
+            continue
         images, labels = images.to(device), labels.to(device)
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
             loss = loss_fn(model(images), labels)
@@ -218,6 +230,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device,
         progress.set_postfix(loss=f"{total_loss / batches:.3f}")
         if losses is not None:
             losses.append(loss.item())
+    if batches == 0:
+        raise ValueError("the loader gave no batch of 2 or more images to train on")
     return total_loss / batches
 
 
@@ -233,6 +247,8 @@ def predictions(model, loader, device, amp_dtype=None) -> tuple[torch.Tensor, to
                 outputs = model(images.to(device))
             predicted.append(outputs.argmax(dim=1).cpu())
             true.append(labels.cpu())
+    if not true:
+        raise ValueError("the loader gave no images to evaluate")
     return torch.cat(predicted), torch.cat(true)
 
 
@@ -257,14 +273,36 @@ def save_checkpoint(path, model, optimizer, epoch: int, scheduler=None) -> None:
 
 
 # Taught in 05_training.ipynb
+def read_checkpoint(path, device) -> dict:
+    """What save_checkpoint wrote to `path`, loaded safely; a ValueError says what the file is instead."""
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # an empty or cut-off file, a web page saved by mistake, a pickle holding code
+        raise ValueError(f"'{path}' is not a checkpoint: torch.load cannot read it safely ({type(error).__name__}). "
+                         "A checkpoint is a file that save_checkpoint wrote.") from None
+    if not isinstance(state, dict) or not {"model", "optimizer", "epoch"} <= state.keys():
+        tensors = isinstance(state, dict) and all(torch.is_tensor(v) for v in state.values())
+        raise ValueError(f"'{path}' holds {'a state_dict alone' if tensors else type(state).__name__}, not a "
+                         "checkpoint with model, optimizer and epoch. A state_dict alone loads with "
+                         "model.load_state_dict(torch.load(path, weights_only=True)).")
+    return state
+
+
+# Taught in 05_training.ipynb
 def load_checkpoint(path, model, optimizer=None, scheduler=None) -> int:
     """Restore what save_checkpoint saved into `model` (and `optimizer`, `scheduler`); returns the epoch."""
-    device = next(model.parameters()).device
-    state = torch.load(path, map_location=device, weights_only=True)
+    state = read_checkpoint(path, next(model.parameters()).device)
     model.load_state_dict(state["model"])
     if optimizer is not None:
         optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None and "scheduler" in state:
+        for length in ("total_steps", "total_iters"):  # OneCycleLR's and LinearLR's number of steps
+            saved, wanted = state["scheduler"].get(length), scheduler.state_dict().get(length)
+            if saved != wanted:
+                raise ValueError(f"the checkpoint's schedule has {saved} steps, this one {wanted}: it comes from a run "
+                                 "of another length (other epochs, or quick mode). Resume with the same settings.")
         scheduler.load_state_dict(state["scheduler"])
     return state["epoch"]
 

@@ -138,3 +138,31 @@ def test_make_loaders_splits_once_and_keeps_validation_plain():
     assert torch.equal(first, second), "validation images must not be augmented"
     images, labels = next(iter(train))
     assert images.shape == (64, 3, 32, 32) and labels.shape == (64,)
+
+
+@pytest.mark.parametrize("batch_size", [0, -5, 64.0, "64"])
+def test_tensor_loader_refuses_a_batch_size_that_is_not_a_whole_number_of_1_or_more(test_set, batch_size):
+    mean, std = workshop.channel_stats(test_set.data)
+    with pytest.raises(ValueError, match="batch_size must be a whole number"):
+        workshop.TensorLoader(test_set, batch_size, mean, std)
+
+
+def test_tensor_loader_refuses_statistics_on_the_0_to_255_scale(test_set):
+    mean, std = workshop.channel_stats(test_set.data)
+    with pytest.raises(ValueError, match="0..255 scale"):
+        workshop.TensorLoader(test_set, 64, [255 * m for m in mean], [255 * s for s in std])
+
+
+def test_tensor_loader_refuses_a_data_set_too_small_for_one_whole_batch(test_set):
+    mean, std = workshop.channel_stats(test_set.data)
+    with pytest.raises(ValueError, match="10000 images make no whole batch of 20000"):
+        workshop.TensorLoader(test_set, 20_000, mean, std, drop_last=True)
+
+
+def test_tensor_loader_takes_a_part_made_by_random_split(test_set):
+    mean, std = workshop.channel_stats(test_set.data)
+    part, _ = torch.utils.data.random_split(test_set, [100, 9900], generator=torch.Generator().manual_seed(0))
+    images, labels = next(iter(workshop.TensorLoader(part, 100, mean, std)))
+    assert labels.tolist() == [test_set.targets[i] for i in part.indices]
+    whole = workshop.TensorLoader(test_set, 10_000, mean, std)
+    assert torch.equal(images, next(iter(whole))[0][part.indices])

@@ -169,3 +169,44 @@ def test_flip_averaged_matches_the_sum_of_both_views_on_modern_net():
         expected = ((model(images) + model(images.flip(dims=[3]))).argmax(dim=1) == labels).float().mean().item()
     loader = [(images[:4], labels[:4]), (images[4:], labels[4:])]
     assert abs(workshop.evaluate(workshop.FlipAveraged(model), loader, torch.device("cpu")) - expected) < 1e-9
+
+
+# Bad input and odd cases: a clear message, or handled ------------------------------------
+
+def test_an_empty_loader_is_a_clear_error_not_a_division_by_zero():
+    model = workshop.Net()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="no batch"):
+        workshop.train_one_epoch(model, [], torch.nn.CrossEntropyLoss(), optimizer, "cpu")
+    with pytest.raises(ValueError, match="no images to evaluate"):
+        workshop.evaluate(model, [], "cpu")
+
+
+def test_a_last_batch_of_one_image_does_not_end_the_epoch_of_a_batch_norm_network():
+    torch.manual_seed(0)
+    model = workshop.ModernNet()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = [(torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])), (torch.randn(1, 3, 32, 32), torch.tensor([5]))]
+    loss = workshop.train_one_epoch(model, loader, torch.nn.CrossEntropyLoss(), optimizer, "cpu")
+    assert loss > 0
+
+
+def test_checkpoint_errors_say_what_the_file_is_and_never_suggest_weights_only_false(tmp_path):
+    model = workshop.Net()
+    cases = {"empty.pt": b"", "page.pt": b"<!DOCTYPE html><html><body>Not Found</body></html>"}
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    for name, expected in [("empty.pt", "is not a checkpoint"), ("page.pt", "is not a checkpoint"),
+                           ("weights.pt", "holds a state_dict alone, not a checkpoint")]:
+        with pytest.raises(ValueError) as error:
+            workshop.load_checkpoint(tmp_path / name, model)
+        assert expected in str(error.value) and "weights_only=False" not in str(error.value)
+
+
+def test_resuming_a_schedule_of_another_length_is_refused(tmp_path):
+    model, optimizer, scheduler = small_setup()  # a schedule of 2 epochs x 3 steps
+    workshop.save_checkpoint(tmp_path / "quick.pt", model, optimizer, epoch=1, scheduler=scheduler)
+    longer = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.4, total_steps=60)
+    with pytest.raises(ValueError, match="schedule has 6 steps, this one 60"):
+        workshop.load_checkpoint(tmp_path / "quick.pt", model, optimizer, longer)
