@@ -205,9 +205,12 @@ def _read_batches(folder: Path, split: str, expected: int, what: str = "the work
         except Exception as error:
             raise DatasetError(f"'{folder.name}/{name}' is not a readable CIFAR-10 batch ({type(error).__name__}: "
                                f"{error}). {fix}") from None
-    data = np.ascontiguousarray(np.concatenate(arrays).transpose(0, 2, 3, 1))
     _check_counts(np.bincount(targets, minlength=len(CLASSES)), split, folder.name, expected)
-    return data, targets
+    # One order for both layouts: class by class, each class in the order of the source, as the
+    # image folders are read; so the same index shows the same photo whichever copy you have.
+    order = np.argsort(targets, kind="stable")
+    data = np.ascontiguousarray(np.concatenate(arrays)[order].transpose(0, 2, 3, 1))
+    return data, [targets[i] for i in order]
 
 
 def _check_counts(counts, split: str, where: str, expected: int, details=None) -> None:

@@ -249,3 +249,18 @@ def test_real_cifar10(real_cifar10):
     assert np.bincount(train.targets).tolist() == [5000] * 10
     mean = train.data.reshape(-1, 3).mean(axis=0) / 255
     assert np.allclose(mean, [0.4914, 0.4822, 0.4465], atol=0.002)  # CIFAR-10's well-known channel means
+
+
+def test_both_layouts_give_one_order_class_by_class_each_class_in_its_source_order(tmp_path):
+    folder = write_batches(tmp_path / "copy") / "cifar-10-batches-py"
+    shuffled = np.random.default_rng(0).permutation(30)  # interleave the classes of the training batches
+    names = [f"data_batch_{i}" for i in range(1, 6)]
+    entries = [pickle.loads((folder / n).read_bytes()) for n in names]
+    rows = np.concatenate([e["data"] for e in entries])[shuffled]
+    labels = np.concatenate([e["labels"] for e in entries])[shuffled]
+    for part, name in zip(np.array_split(np.arange(30), 5), names, strict=True):
+        (folder / name).write_bytes(pickle.dumps({"data": rows[part], "labels": labels[part].tolist()}))
+    train = load(root=folder.parent)
+    assert train.targets == [c for c in range(10) for _ in range(3)]
+    source_order = [[i for i in shuffled if i // 3 == c] for c in range(10)]  # original index i: class i // 3
+    assert [int(train.data[k, 0, 0, 1]) // 40 for k in range(30)] == [i % 3 for c in source_order for i in c]
