@@ -3,13 +3,14 @@
 GENERATED FILE: do not edit it by hand. Every definition below is copied, in notebook order,
 from the notebook cell that teaches it, where its first line ends with the marker `#@save`
 ("later notebooks reuse this"); a comment above each one names its notebook. To change a
-definition, edit it in its notebook, re-run that notebook, then regenerate this file:
+definition, edit it in its notebook, then regenerate this file:
 
     python tools/build_workshop.py
 
+and re-run that notebook and every later one that uses it (python tools/run_notebooks.py).
 The tests fail while this file is out of date. What the notebooks use but do not teach is
 hand-written beside it and re-exported here: loading CIFAR-10 (cifar10_data.py), and quick
-mode and the exercises' self-check (course.py).
+mode, the checkpoint folder and the exercises' self-check (course.py).
 """
 
 import os
@@ -294,15 +295,16 @@ def read_checkpoint(path, device) -> dict:
 def load_checkpoint(path, model, optimizer=None, scheduler=None) -> int:
     """Restore what save_checkpoint saved into `model` (and `optimizer`, `scheduler`); returns the epoch."""
     state = read_checkpoint(path, next(model.parameters()).device)
+    if scheduler is not None and "scheduler" in state:  # check before anything is loaded
+        saved, wanted = (s.get("total_steps", s.get("total_iters"))  # OneCycleLR's or LinearLR's number of steps
+                         for s in (state["scheduler"], scheduler.state_dict()))
+        if saved != wanted:
+            raise ValueError(f"the checkpoint's schedule has {saved} steps, this one {wanted}: it comes from another "
+                             "run (other epochs, quick mode, another schedule). Resume with the same settings.")
     model.load_state_dict(state["model"])
     if optimizer is not None:
         optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None and "scheduler" in state:
-        for length in ("total_steps", "total_iters"):  # OneCycleLR's and LinearLR's number of steps
-            saved, wanted = state["scheduler"].get(length), scheduler.state_dict().get(length)
-            if saved != wanted:
-                raise ValueError(f"the checkpoint's schedule has {saved} steps, this one {wanted}: it comes from a run "
-                                 "of another length (other epochs, or quick mode). Resume with the same settings.")
         scheduler.load_state_dict(state["scheduler"])
     return state["epoch"]
 
@@ -322,7 +324,7 @@ def autocast_dtype(device) -> torch.dtype | None:
     """The lower precision worth using on `device` (bfloat16 or float16), or None for plain float32."""
     device = torch.device(device)
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
     if device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported():  # native bfloat16 only
         return torch.bfloat16
     return None

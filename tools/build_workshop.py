@@ -36,13 +36,14 @@ HEADER = '''"""What the workshop's notebooks build, in one module, so that every
 GENERATED FILE: do not edit it by hand. Every definition below is copied, in notebook order,
 from the notebook cell that teaches it, where its first line ends with the marker `#@save`
 ("later notebooks reuse this"); a comment above each one names its notebook. To change a
-definition, edit it in its notebook, re-run that notebook, then regenerate this file:
+definition, edit it in its notebook, then regenerate this file:
 
     python tools/build_workshop.py
 
+and re-run that notebook and every later one that uses it (python tools/run_notebooks.py).
 The tests fail while this file is out of date. What the notebooks use but do not teach is
 hand-written beside it and re-exported here: loading CIFAR-10 (cifar10_data.py), and quick
-mode and the exercises' self-check (course.py).
+mode, the checkpoint folder and the exercises' self-check (course.py).
 """'''
 
 
