@@ -49,7 +49,7 @@ def main() -> None:
     ax.text(7.25, -5.7, f"{terms} = {OUT[ROW, COL]}", ha="center", va="center", fontsize=9)
     ax.text(7.25, -6.4, "Slide the filter one step at a time; at each position, multiply the overlapping "
             "numbers and add them up.", ha="center", va="center", fontsize=9)
-    ax.text(7.25, -7.1, "output size = (input + 2 × padding − kernel) / stride + 1 = (5 + 0 − 3) / 1 + 1 = 3",
+    ax.text(7.25, -7.1, "output size = (input + 2 × padding − kernel) // stride + 1 = (5 + 0 − 3) // 1 + 1 = 3",
             ha="center", va="center", fontsize=10, fontweight="bold")
     ax.set_xlim(-0.3, 14.3)
     ax.set_ylim(-7.5, 1.2)
