@@ -4,6 +4,7 @@
     python benchmarks/compare_recipes.py --quick             # a smoke run: a tenth of the data, one epoch
     python benchmarks/compare_recipes.py --recipes tutorial --device cpu --epochs 1
     python benchmarks/compare_recipes.py --recipes best --float32   # the best recipe without autocast
+    python benchmarks/compare_recipes.py --recipes best --validation --epochs 5   # how 05 chose its settings
 
 (a) "tutorial": the recipe of PyTorch's "Training a Classifier" as published: its `Net`, per-image
     PIL transforms (ToTensor, Normalize with 0.5) through a DataLoader with 2 workers, batch size 4,
@@ -81,6 +82,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=f"a smoke run: every {QUICK_FRACTION}th image and 1 epoch unless --epochs says otherwise")
     parser.add_argument("--workers", type=int, default=TUTORIAL_WORKERS,
                         help=f"DataLoader workers of the tutorial recipe (default: {TUTORIAL_WORKERS}, as published)")
+    parser.add_argument("--validation", action="store_true",
+                        help="train on 45,000 images and measure on the 5,000 that notebook 05 holds back for "
+                             "validation, instead of on the test set: how the workshop chose its settings")
     parser.add_argument("--float32", action="store_true",
                         help="train the best recipe in float32 even where autocast would use a 16-bit type")
     parser.add_argument("--one", choices=RECIPES, help=argparse.SUPPRESS)  # internal: run one recipe here
@@ -127,9 +131,20 @@ def every_nth(dataset: workshop.CIFAR10Images, n: int) -> workshop.CIFAR10Images
                                   dataset.transform, dataset.target_transform, dataset.source)
 
 
-def load_data(quick: bool):
-    """CIFAR-10's training and test sets, every 10th image of each in a quick run."""
+def validation_split(train_set: workshop.CIFAR10Images):
+    """Notebook 05's split of the training set: 45,000 images to train on, 5,000 to validate with (seed 0)."""
+    order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(0)).numpy()
+    part = [workshop.CIFAR10Images(train_set.data[index], [train_set.targets[i] for i in index], train)
+            for index, train in ((order[:-5000], True), (order[-5000:], False))]
+    return part[0], part[1]
+
+
+def load_data(quick: bool, validation: bool = False):
+    """CIFAR-10's training and test sets (or notebook 05's training and validation parts), every 10th image of
+    each in a quick run."""
     train_set, test_set = workshop.load_cifar10(train=True), workshop.load_cifar10(train=False)
+    if validation:
+        train_set, test_set = validation_split(train_set)
     if quick:
         train_set, test_set = every_nth(train_set, QUICK_FRACTION), every_nth(test_set, QUICK_FRACTION)
     return train_set, test_set
@@ -268,7 +283,7 @@ def memory_kind(device: str) -> str:
 def run_one(recipe: str, args: argparse.Namespace) -> Result:
     """Load the data and run one recipe in this process."""
     started = time.perf_counter()
-    train_set, test_set = load_data(args.quick)
+    train_set, test_set = load_data(args.quick, args.validation)
     epochs = epochs_for(recipe, args)
     if recipe == "tutorial":
         return run_tutorial(train_set, test_set, args.device, epochs, args.workers, started)
@@ -310,9 +325,10 @@ def format_row(r: Result) -> tuple[str, ...]:
             f"{r.wall_seconds:,.1f} s", f"{r.images_per_second:,.0f}", f"{r.test_accuracy:.2f} %", memory)
 
 
-def format_table(results: list[Result]) -> str:
+def format_table(results: list[Result], accuracy_on: str = "test") -> str:
     """The results as a plain-text table with aligned columns (text left, numbers right)."""
-    rows = [COLUMNS] + [format_row(r) for r in results]
+    rows = [tuple(f"{accuracy_on} accuracy" if c == "test accuracy" else c for c in COLUMNS)]
+    rows += [format_row(r) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     left = {0, 1, 4}
 
@@ -357,7 +373,11 @@ def main(argv=None) -> None:
         print(RESULT_PREFIX + json.dumps(asdict(run_one(args.one, args))), flush=True)
         return
     print(describe_machine(args.device))
-    if args.quick:
+    if args.validation:
+        share = f"every {QUICK_FRACTION}th of " if args.quick else ""
+        print(f"data: {share}notebook 05's split of CIFAR-10's training set: 45,000 images to train on, accuracy on "
+              "the 5,000 held back for validation (the test set is not used)")
+    elif args.quick:
         print(f"data: every {QUICK_FRACTION}th image of CIFAR-10 (quick run): 5,000 training, 1,000 test images")
     else:
         print("data: CIFAR-10, 50,000 training images; test accuracy on all 10,000 test images")
@@ -368,7 +388,7 @@ def main(argv=None) -> None:
         print(f"running the {recipe} recipe ({epochs} epoch{'s' if epochs > 1 else ''})...", flush=True)
         results.append(run_in_fresh_process(recipe, argv))
     print()
-    print(format_table(results))
+    print(format_table(results, "validation" if args.validation else "test"))
     for kind in sorted({r.memory_kind for r in results}):
         print(f"peak memory ({kind}): {MEMORY_NOTES.get(kind, kind)}")
     baseline = next((r for r in results if r.recipe == "tutorial"), results[0])

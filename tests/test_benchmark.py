@@ -1,5 +1,6 @@
 """The building blocks of benchmarks/compare_recipes.py; the benchmark itself is too long to run in CI."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -151,3 +152,15 @@ def test_float32_switches_autocast_off(small_data):
     train, test = small_data
     assert compare_recipes.parse_args(["--float32"]).float32 and not compare_recipes.parse_args([]).float32
     assert compare_recipes.run_best(train, test, "cpu", epochs=1, float32=True).precision == "float32"
+
+
+def test_validation_holds_back_notebook_05s_5000_images_and_says_so_in_the_table():
+    train, validation = compare_recipes.load_data(quick=False, validation=True)
+    assert (len(train), len(validation)) == (45_000, 5_000) and validation.train is False
+    full = workshop.load_cifar10(train=True)
+    order = torch.randperm(50_000, generator=torch.Generator().manual_seed(0)).numpy()  # as notebook 05 splits
+    assert np.array_equal(validation.data, full.data[order[45_000:]])
+    assert validation.targets == [full.targets[i] for i in order[45_000:]]
+    assert compare_recipes.parse_args(["--validation"]).validation
+    header = compare_recipes.format_table([result()], "validation").splitlines()[0]
+    assert "validation accuracy" in header and "test accuracy" not in header
