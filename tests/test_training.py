@@ -210,3 +210,16 @@ def test_resuming_a_schedule_of_another_length_is_refused(tmp_path):
     longer = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.4, total_steps=60)
     with pytest.raises(ValueError, match="schedule has 6 steps, this one 60"):
         workshop.load_checkpoint(tmp_path / "quick.pt", model, optimizer, longer)
+
+
+def test_one_cycle_moves_the_momentum_from_095_to_085_and_back_as_notebook_05_says():
+    model = workshop.ModernNet()
+    optimizer, scheduler, _ = workshop.modern_recipe(model, epochs=2, steps_per_epoch=10)
+    momenta = []
+    for _ in range(20):
+        momenta.append(optimizer.param_groups[0]["momentum"])
+        optimizer.step()
+        scheduler.step()
+    assert momenta[0] == pytest.approx(0.95) and min(momenta) == pytest.approx(0.85)
+    assert momenta.index(min(momenta)) == 4 and momenta[-1] > 0.94  # lowest where the rate peaks, then back up
+    assert optimizer.param_groups[0]["nesterov"]
