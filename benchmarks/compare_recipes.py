@@ -131,20 +131,12 @@ def every_nth(dataset: workshop.CIFAR10Images, n: int) -> workshop.CIFAR10Images
                                   dataset.transform, dataset.target_transform, dataset.source)
 
 
-def validation_split(train_set: workshop.CIFAR10Images):
-    """Notebook 05's split of the training set: 45,000 images to train on, 5,000 to validate with (seed 0)."""
-    order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(0)).numpy()
-    part = [workshop.CIFAR10Images(train_set.data[index], [train_set.targets[i] for i in index], train)
-            for index, train in ((order[:-5000], True), (order[-5000:], False))]
-    return part[0], part[1]
-
-
 def load_data(quick: bool, validation: bool = False):
     """CIFAR-10's training and test sets (or notebook 05's training and validation parts), every 10th image of
     each in a quick run."""
     train_set, test_set = workshop.load_cifar10(train=True), workshop.load_cifar10(train=False)
     if validation:
-        train_set, test_set = validation_split(train_set)
+        train_set, test_set = workshop.split_validation(train_set)  # notebook 05's 45,000 / 5,000
     if quick:
         train_set, test_set = every_nth(train_set, QUICK_FRACTION), every_nth(test_set, QUICK_FRACTION)
     return train_set, test_set

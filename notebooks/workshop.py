@@ -203,6 +203,15 @@ class ModernNet(nn.Module):
 
 
 # Taught in 05_training.ipynb
+def split_validation(dataset, val_size: int = 5000, seed: int = 0):
+    """A fixed random split: (training part, validation part of the last `val_size` shuffled images)."""
+    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed)).numpy()
+    return tuple(workshop.CIFAR10Images(dataset.data[index], [dataset.targets[i] for i in index], train,
+                                        source=dataset.source)
+                 for index, train in ((order[:-val_size], True), (order[-val_size:], False)))
+
+
+# Taught in 05_training.ipynb
 def train_one_epoch(model, loader, loss_fn, optimizer, device,
                     scheduler=None, amp_dtype=None, losses=None) -> float:
     """One pass over the training data, updating the model after every batch; returns the mean loss."""

@@ -21,6 +21,7 @@ def isolated(monkeypatch, tmp_path):
     """Every test gets its own cache folder, and no CIFAR10_DIR unless it sets one."""
     monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("CIFAR10_DIR", raising=False)
+    cifar10_data._warned_folders.clear()  # each test may meet an unwritable cache folder afresh
 
 
 def load(train=True, **options):

@@ -11,21 +11,15 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
-from test_data import SMALL, load, use, write_batches, write_class_folders
+from test_data import isolated, load, use, write_batches, write_class_folders  # noqa: F401  (isolated: autouse)
 
 import cifar10_data
 import workshop
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("WORKSHOP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("CIFAR10_DIR", raising=False)
-    cifar10_data._warned_folders.clear()
 
 
 def truth(root, train=True):
@@ -51,7 +45,7 @@ print(zlib.crc32(data.tobytes()))
 
 def test_loads_running_at_once_on_a_fresh_cache_all_get_the_true_images(tmp_path):
     root = write_class_folders(tmp_path / "jpeg", per_class={"train": 40, "test": 2})  # 400 images to decode
-    expected = str(__import__("zlib").crc32(truth(root).tobytes()))
+    expected = str(zlib.crc32(truth(root).tobytes()))
     env = {**os.environ, "WORKSHOP_CACHE_DIR": str(tmp_path / "cache")}
     loads = [subprocess.Popen([sys.executable, "-c", LOADER, str(root)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(6)]
@@ -226,6 +220,3 @@ def test_a_stalled_download_says_what_it_fetches_then_times_out_clearly_and_leav
     assert "Downloading CIFAR-10 (170 MB, once)" in capsys.readouterr().out
     assert not (tmp_path / "data").exists(), "a failed download leaves no empty data/ folder behind"
 
-
-def test_the_small_copies_have_the_counts_these_tests_expect():
-    assert SMALL == {"train": 3, "test": 2}

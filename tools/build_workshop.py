@@ -8,8 +8,8 @@ A notebook marks a definition that later notebooks reuse by ending its first lin
 definition, in notebook order and cell order, into the module, each preceded by a comment
 naming its notebook; the marker itself is left out of the copy. The imports the copies need
 are taken from the notebooks' own import statements. The module also re-exports what the
-hand-written modules provide (cifar10_data.py: loading CIFAR-10; course.py: quick mode and
-the exercises' self-check), so that a notebook needs only `import workshop`.
+hand-written modules provide (cifar10_data.py: loading CIFAR-10; course.py: quick mode, the
+checkpoint folder and the exercises' self-check), so that a notebook needs only `import workshop`.
 """
 
 from __future__ import annotations
@@ -182,12 +182,11 @@ def build(notebooks_dir: Path) -> tuple[str, list[Saved]]:
     imports = {statement for name, statement in importers.items() if name in needed} | {"import sys"}
     reexports = "\n".join(f"from {module} import {', '.join(sorted(names, key=by_type))}  # noqa: F401"
                           for module, names in REEXPORTS.items())
-    parts = [HEADER, import_block(imports), reexports,
-             "# Code copied from a notebook may say `workshop.name`; in here, that is this module itself.\n"
-             "workshop = sys.modules[__name__]"]
-    for item in saved:
-        parts.append(f"\n# Taught in {item.notebook}.ipynb\n{item.source}")
-    return "\n\n".join(parts).replace("\n\n\n\n# ", "\n\n\n# ") + "\n", saved
+    top = "\n\n".join([HEADER, import_block(imports), reexports,
+                       "# Code copied from a notebook may say `workshop.name`; in here, that is this module itself.\n"
+                       "workshop = sys.modules[__name__]"])
+    definitions = [f"# Taught in {item.notebook}.ipynb\n{item.source}" for item in saved]
+    return "\n\n\n".join([top, *definitions]) + "\n", saved
 
 
 def stale(committed: str, fresh: str, saved: list[Saved]) -> list[str]:
