@@ -1,15 +1,18 @@
-"""How the workshop runs in a class: quick mode for dry runs and CI, where checkpoints go, the exercises' self-check.
+"""How the workshop runs in a class: quick mode for dry runs and CI, where checkpoints go, the exercises' self-checks.
 
 Hand-written infrastructure: every notebook uses it (through `workshop`), none teaches it.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 
 def quick_mode() -> bool:
@@ -32,24 +35,232 @@ def checkpoint_dir() -> Path:
     return Path(configured).expanduser() if configured else Path(__file__).resolve().parent.parent / "checkpoints"
 
 
-def check(answer, expected, hint: str = "") -> None:
-    """Say whether an exercise's answer is right; every notebook's exercises use it.
+NOT_ANSWERED = "Not answered yet: replace the {} above with your answer and run the cell again."
 
-    Tensors and arrays must match in shape and in value (to 1e-4), numbers to 1e-4,
-    anything else must be equal. `None`, the placeholder, means "not answered yet".
-    """
+
+def _placeholder(answer) -> str | None:
+    """'None' or '...' when `answer` is still an exercise's placeholder, else None."""
     if answer is None:
-        print("Not answered yet: replace the None above with your answer and run the cell again.")
+        return "None"
+    if answer is Ellipsis:
+        return "..."
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _kind(value) -> str:
+    """What sort of value it is, in a learner's words: 'a number', 'a tensor', 'a string'."""
+    if isinstance(value, bool):
+        return "True or False (a bool)"
+    if _is_number(value):
+        return "a number"
+    if isinstance(value, torch.Tensor):
+        return "a tensor"
+    if isinstance(value, np.ndarray):
+        return "a NumPy array"
+    if isinstance(value, str):
+        return "a string"
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _describe(value) -> str:
+    """Its sort and what identifies it: 'a number (0.5)', 'a tensor of shape (3, 4)', "a string ('cat')"."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return f"{_kind(value)} of shape {tuple(value.shape)}"
+    if isinstance(value, str):
+        return f"a string ({value[:30]!r})"
+    if _is_number(value):
+        return f"a number ({_number_text(value)})"
+    return _kind(value)
+
+
+def _number_text(value) -> str:
+    """A number as a learner would write it: 62,006 or 0.408."""
+    if isinstance(value, numbers.Integral) or (math.isfinite(value) and float(value).is_integer()):
+        return f"{int(value):,}"
+    return f"{float(value):.6g}"
+
+
+def _measured_text(value) -> str:
+    """A measured result, to one decimal: 47.3 (whole numbers stay whole: 35)."""
+    if isinstance(value, numbers.Integral) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{float(value):,.1f}"
+
+
+def _compare(answer, expected, digits, tolerance) -> str | None:
+    """None when `answer` matches `expected`; otherwise what is wrong with it, in one sentence."""
+    if isinstance(expected, (torch.Tensor, np.ndarray)):
+        want = torch.as_tensor(expected).cpu()
+        if not isinstance(answer, (torch.Tensor, np.ndarray, list, tuple)):
+            return f"expected a tensor of shape {tuple(want.shape)}, got {_describe(answer)}"
+        try:
+            got = torch.as_tensor(answer).cpu()
+        except (TypeError, ValueError, RuntimeError):
+            return f"expected a tensor of shape {tuple(want.shape)}, got {_describe(answer)}, not a grid of numbers"
+        if got.shape != want.shape:
+            return f"your tensor has shape {tuple(got.shape)}; the answer has shape {tuple(want.shape)}"
+        if want.is_floating_point() or want.is_complex():
+            scale = want.abs().max().item() if want.numel() else 1.0
+            close = torch.isclose(got.double(), want.double(), rtol=1e-4, atol=1e-4 * scale)
+        else:  # whole numbers (pixels, labels, counts) must be exact
+            close = got.double() == want.double()
+        wrong = int((~close).sum())
+        if wrong:
+            return (f"the shape {tuple(want.shape)} is right, but {wrong:,} of the {want.numel():,} values "
+                    f"{'differs' if wrong == 1 else 'differ'}")
+        return None
+    if _is_number(expected):
+        if isinstance(answer, (torch.Tensor, np.ndarray)):
+            size = answer.numel() if isinstance(answer, torch.Tensor) else answer.size
+            tip = "; .item() gives the number inside a one-element tensor" if size == 1 else ""
+            return f"expected a number, got {_describe(answer)}{tip}"
+        if not _is_number(answer):
+            return f"expected a number, got {_describe(answer)}"
+        if digits is not None or tolerance is not None:
+            allowed = tolerance if tolerance is not None else 0.5 * 10.0**-digits
+            right = abs(float(answer) - float(expected)) <= allowed * (1 + 1e-9) + 1e-12
+            precision = f" to {digits} decimal places" if tolerance is None else f" (to within {tolerance})"
+        elif isinstance(expected, numbers.Integral):
+            right, precision = float(answer) == float(expected), ""
+        else:
+            right = abs(float(answer) - float(expected)) <= 1e-4 * max(1.0, abs(float(expected)))
+            precision = ""
+        return None if right else f"{_number_text(answer)} is not the answer{precision}"
+    if isinstance(expected, (tuple, list)) and isinstance(answer, (tuple, list)):  # torch.Size is a tuple too
+        return None if tuple(answer) == tuple(expected) else f"{tuple(answer)} is not the answer"
+    if type(answer) is not type(expected) and not (isinstance(expected, bool) and isinstance(answer, np.bool_)):
+        return f"expected {_kind(expected)}, got {_describe(answer)}"
+    return None if answer == expected else f"{answer!r} is not the answer"
+
+
+def check(answer, expected, hint: str = "", *, digits: int | None = None, tolerance: float | None = None,
+          mistakes: dict | None = None) -> None:
+    """Say whether an exercise's answer is right and, if not, what is wrong with it; every notebook's exercises use it.
+
+    `None` (or `...`), the placeholder, means "not answered yet". A tensor or array must have the
+    answer's shape, then its values (floats to 1e-4 of the largest value, whole numbers exactly); a
+    whole number must be exact, another number right to 1e-4, or, for an answer worked out by hand,
+    to `digits` decimal places (`digits=3` accepts 0.408 and 0.4076 for 0.40761) or within
+    `tolerance`. Anything else must be equal. `mistakes` maps wrong answers that learners often give
+    to what each one shows ({4608: "That counts the weights only ..."}).
+    """
+    placeholder = _placeholder(answer)
+    if placeholder:
+        print(NOT_ANSWERED.format(placeholder))
+        return
+    problem = _compare(answer, expected, digits, tolerance)
+    if problem is None:
+        print("Correct!")
+        return
+    for wrong, explanation in (mistakes or {}).items():
+        if _compare(answer, wrong, digits, tolerance) is None:
+            print(f"Not quite: {explanation}")
+            return
+    print(f"Not quite: {problem}. {hint}".rstrip())
+
+
+def check_at_least(value, target, what: str, hint: str = "", *, unit: str = " %") -> None:
+    """Say whether a measured result (an accuracy, after training) reaches an exercise's target.
+
+    "Target met: validation accuracy 47.3 % ≥ 45 %." or "Not yet: ... is below the target ...",
+    with the hint. `None` (or `...`) means "not answered yet"; a one-element tensor counts as its number.
+    """
+    placeholder = _placeholder(value)
+    if placeholder:
+        print(NOT_ANSWERED.format(placeholder))
+        return
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if not _is_number(value):
+        print(f"Not quite: expected {what} as a number, got {_describe(value)}. {hint}".rstrip())
+        return
+    if math.isnan(value):
+        print(f"Not yet: {what} is nan (not a number), which usually means the training blew up. {hint}".rstrip())
+        return
+    if value >= target:
+        print(f"Target met: {what} {_measured_text(value)}{unit} ≥ {_measured_text(target)}{unit}.")
+        return
+    fraction = " (It looks like a fraction: multiply by 100 for a percentage.)" if (
+        unit.strip() == "%" and 0 <= value <= 1 < target) else ""
+    print(f"Not yet: {what} {_measured_text(value)}{unit} is below the target of {_measured_text(target)}{unit}."
+          f"{fraction} {hint}".rstrip())
+
+
+def _layer_text(module: nn.Module) -> str:
+    """A layer as a notebook writes it: nn.Linear(400, 120), nn.Conv2d(3, 6, 5)."""
+    if isinstance(module, nn.Linear):
+        return f"nn.Linear({module.in_features}, {module.out_features})"
+    if isinstance(module, nn.Conv2d):
+        return f"nn.Conv2d({module.in_channels}, {module.out_channels}, {module.kernel_size[0]})"
+    return repr(module)
+
+
+def check_model(make_model, inputs: torch.Tensor, expected_shape, hint: str = "", *,
+                parameters: int | None = None) -> None:
+    """Build a model (a class, or a function that returns one), run it on `inputs` and check what comes out.
+
+    It must run, give an output of `expected_shape` and, when `parameters` is given, have that many
+    parameters. A layer still set to `None` means "not answered yet"; a layer that gets inputs of
+    the wrong size is named, with the size it expects.
+    """
+    if make_model is None:
+        print(NOT_ANSWERED.format("None"))
         return
     try:
-        if isinstance(expected, (torch.Tensor, np.ndarray)):
-            answer_t, expected_t = torch.as_tensor(answer), torch.as_tensor(expected)
-            right = answer_t.shape == expected_t.shape and torch.allclose(
-                answer_t.double().cpu(), expected_t.double().cpu(), rtol=1e-4, atol=1e-4)
-        elif isinstance(expected, float):
-            right = abs(float(answer) - expected) <= 1e-4 * max(1.0, abs(expected))
-        else:
-            right = answer == expected
-    except (TypeError, ValueError, RuntimeError):
-        right = False
-    print("Correct!" if right else f"Not quite. {hint}".rstrip())
+        model = make_model if isinstance(make_model, nn.Module) else make_model()
+    except (TypeError, ValueError, RuntimeError) as error:
+        print(f"Not quite: building the model fails with {type(error).__name__}: {error}. {hint}".rstrip())
+        return
+    empty = [f"{parent}.{child}" if parent else child  # layers assigned None, such as self.fc1 = None
+             for parent, module in model.named_modules() for child, layer in module._modules.items() if layer is None]
+    if empty:
+        print(f"Not answered yet: replace the None of {', '.join(empty)} above with "
+              f"{'a layer' if len(empty) == 1 else 'layers'} and run the cell again.")
+        return
+    model = model.to(inputs.device).eval()
+    running = []  # the layers entered and not yet finished, innermost last
+    hooks = [h for name, module in model.named_modules() if name for h in (
+        module.register_forward_pre_hook(lambda m, args, name=name: running.append((name, m, args))),
+        module.register_forward_hook(lambda m, args, out: running.pop() and None))]  # None: keep the output
+    try:
+        with torch.no_grad():
+            output = model(inputs)
+    except RuntimeError as error:
+        print(f"Not quite: {_failure(running, inputs, error)}. {hint}".rstrip())
+        return
+    finally:
+        for h in hooks:
+            h.remove()
+    if not isinstance(output, torch.Tensor):
+        print(f"Not quite: the model returns {_describe(output)}, not a tensor. {hint}".rstrip())
+        return
+    if tuple(output.shape) != tuple(expected_shape):
+        print(f"Not quite: your model's output has shape {tuple(output.shape)}; the answer has shape "
+              f"{tuple(expected_shape)}. {hint}".rstrip())
+        return
+    count = sum(p.numel() for p in model.parameters())
+    if parameters is not None and count != parameters:
+        print(f"Not quite: your model has {count:,} parameters; the answer has {parameters:,}. {hint}".rstrip())
+        return
+    print("Correct!")
+
+
+def _failure(running, inputs, error) -> str:
+    """Which layer a forward pass failed in, and why, without giving the answer away."""
+    if not running:
+        return f"the model fails on a batch of shape {tuple(inputs.shape)}: {str(error).splitlines()[0]}"
+    name, module, args = running[-1]
+    given = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    if isinstance(module, nn.Linear) and given is not None and given.shape[-1] != module.in_features:
+        return (f"{name} is {_layer_text(module)}: it takes {module.in_features:,} numbers per image, "
+                "but receives a different number")
+    if isinstance(module, nn.Conv2d) and given is not None and given.dim() in (3, 4) \
+            and given.shape[-3] != module.in_channels:
+        return (f"{name} is {_layer_text(module)}: it takes {module.in_channels} channels, "
+                f"but receives {given.shape[-3]}")
+    return f"the model fails in {name} ({_layer_text(module)}): {str(error).splitlines()[0]}"

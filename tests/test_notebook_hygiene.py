@@ -73,3 +73,30 @@ def test_no_images_from_the_web(path):
             source = "".join(cell["source"])
             assert not re.search(r"!\[[^\]]*\]\(\s*https?:|<img[^>]+src=[\"']https?:", source), (
                 f"{path.name}: an image from the web does not show offline; put it in images/")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_solutions_open_collapsed(path):
+    """A learner does not see the worked solutions by accident: JupyterLab opens their heading collapsed.
+
+    JupyterLab 4 reads the cell metadata `jp-MarkdownHeadingCollapsed` and then hides the cells below the heading,
+    up to the next heading of the same or a higher level; the heading's own cell stays visible, so it holds the
+    heading and a line of introduction only. The section after the solutions starts a cell of its own with its
+    heading, so that it stays visible.
+    """
+    cells = load(path)["cells"]
+    starts = [i for i, c in enumerate(cells)
+              if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Solutions")]
+    assert len(starts) == 1, f"{path.name}: {len(starts)} markdown cells start with '## Solutions', expected 1"
+    heading = cells[starts[0]]
+    text = "".join(heading["source"])
+    assert heading["metadata"].get("jp-MarkdownHeadingCollapsed") is True, (
+        f"{path.name}: the '## Solutions' cell lacks the metadata \"jp-MarkdownHeadingCollapsed\": true")
+    assert len(text.strip().split("\n\n")) <= 2 and "Solution 1" not in text and "`" not in text, (
+        f"{path.name}: the '## Solutions' cell shows more than its heading and an introduction: {text[:200]!r}")
+    for cell in cells[starts[0] + 1:]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and re.search(r"^#{1,2} ", source, re.MULTILINE):
+            assert re.match(r"#{1,2} ", source), (
+                f"{path.name}: the heading that ends the solutions must start its own cell: {source[:80]!r}")
+            break

@@ -27,7 +27,7 @@ MARKER = re.compile(r"\s*#@save\b.*$")
 # Hand-written modules whose names workshop.py re-exports, and which names.
 REEXPORTS = {
     "cifar10_data": ["CLASSES", "REPO_ROOT", "CIFAR10Images", "DatasetError", "cache_dir", "load_cifar10"],
-    "course": ["check", "checkpoint_dir", "full_or_quick", "quick_mode"],
+    "course": ["check", "check_at_least", "check_model", "checkpoint_dir", "full_or_quick", "quick_mode"],
 }
 FIRST_PARTY = {"workshop", *REEXPORTS}
 

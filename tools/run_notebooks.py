@@ -25,13 +25,26 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def merge_streams(outputs: list) -> list:
+    """Consecutive pieces of one stream as one output, as JupyterLab shows them (a kernel may send a line in parts)."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (previous is not None and output.output_type == previous.output_type == "stream"
+                and output.name == previous.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def clean(notebook) -> None:
-    """Drop widget state, widget outputs (tqdm's bars) and execution timestamps."""
+    """Drop widget state, widget outputs (tqdm's bars) and execution timestamps; join split stream outputs."""
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+            cell.outputs = merge_streams([o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})])
 
 
 def run(path: Path) -> float:
