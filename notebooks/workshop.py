@@ -27,7 +27,7 @@ from torch import nn
 from torch.utils.data import Subset
 
 from cifar10_data import CLASSES, REPO_ROOT, CIFAR10Images, DatasetError, cache_dir, load_cifar10  # noqa: F401
-from course import check, checkpoint_dir, full_or_quick, quick_mode  # noqa: F401
+from course import check, check_at_least, check_model, checkpoint_dir, full_or_quick, quick_mode  # noqa: F401
 
 # Code copied from a notebook may say `workshop.name`; in here, that is this module itself.
 workshop = sys.modules[__name__]
@@ -75,6 +75,19 @@ def default_num_workers() -> int:
     if torch.multiprocessing.get_start_method() != "fork":
         return 0
     return 2 if (os.cpu_count() or 1) >= 2 else 0
+
+
+# Taught in 02_dataloaders.ipynb
+def loader_speed(loader, n_images: int, device="cpu") -> float:
+    """Images per second that `loader` delivers to `device`, timed over its first `n_images` images."""
+    start, seen = time.perf_counter(), 0
+    for images, labels in loader:
+        images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        seen += len(labels)
+        if seen >= n_images:
+            break
+    labels[-1].item()  # reading a value back waits until a GPU has finished all it was given (notebook 06)
+    return seen / (time.perf_counter() - start)
 
 
 # Taught in 02_dataloaders.ipynb
@@ -212,40 +225,6 @@ def split_validation(dataset, val_size: int = 5000, seed: int = 0):
 
 
 # Taught in 05_training.ipynb
-def train_one_epoch(model, loader, loss_fn, optimizer, device,
-                    scheduler=None, amp_dtype=None, losses=None) -> float:
-    """One pass over the training data, updating the model after every batch; returns the mean loss."""
-    from tqdm.auto import tqdm
-
-    device = torch.device(device)  # "cpu" and "cuda" work as well as torch.device(...)
-    model.train()
-    # float16 needs its loss scaled so that small gradients do not round to zero; otherwise
-    # the scaler is switched off and its three calls are loss.backward() and optimizer.step().
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
-    total_loss, batches = 0.0, 0
-    progress = tqdm(loader, desc="training", leave=False)
-    for images, labels in progress:
-        if len(labels) == 1:  # batch normalisation cannot learn from one image (notebook 03): skip it
-            continue
-        images, labels = images.to(device), labels.to(device)
-        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            loss = loss_fn(model(images), labels)
-        optimizer.zero_grad()
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-        if scheduler is not None:
-            scheduler.step()
-        total_loss, batches = total_loss + loss.item(), batches + 1
-        progress.set_postfix(loss=f"{total_loss / batches:.3f}")
-        if losses is not None:
-            losses.append(loss.item())
-    if batches == 0:
-        raise ValueError("the loader gave no batch of 2 or more images to train on")
-    return total_loss / batches
-
-
-# Taught in 05_training.ipynb
 def predictions(model, loader, device, amp_dtype=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Every predicted label and every true label in `loader`, on the CPU."""
     device = torch.device(device)
@@ -280,6 +259,51 @@ def save_checkpoint(path, model, optimizer, epoch: int, scheduler=None) -> None:
     partial = path.with_name(path.name + ".partial")
     torch.save(state, partial)
     os.replace(partial, path)
+
+
+# Taught in 05_training.ipynb
+def autocast_dtype(device) -> torch.dtype | None:
+    """The lower precision worth using on `device` (bfloat16 or float16), or None for plain float32."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
+    if device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported():  # native bfloat16 only
+        return torch.bfloat16
+    return None
+
+
+# Taught in 05_training.ipynb
+def train_one_epoch(model, loader, loss_fn, optimizer, device,
+                    scheduler=None, amp_dtype=None, losses=None) -> float:
+    """One pass over the training data, updating the model after every batch; returns the mean loss."""
+    from tqdm.auto import tqdm
+
+    device = torch.device(device)  # "cpu" and "cuda" work as well as torch.device(...)
+    model.train()
+    # float16 needs its loss scaled so that small gradients do not round to zero; otherwise
+    # the scaler is switched off and its three calls are loss.backward() and optimizer.step().
+    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    total_loss, batches = 0.0, 0
+    progress = tqdm(loader, desc="training", leave=False)
+    for images, labels in progress:
+        if len(labels) == 1:  # batch normalisation cannot learn from one image (notebook 03): skip it
+            continue
+        images, labels = images.to(device), labels.to(device)
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            loss = loss_fn(model(images), labels)
+        optimizer.zero_grad()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        if scheduler is not None:
+            scheduler.step()
+        total_loss, batches = total_loss + loss.item(), batches + 1
+        progress.set_postfix(loss=f"{total_loss / batches:.3f}")
+        if losses is not None:
+            losses.append(loss.item())
+    if batches == 0:
+        raise ValueError("the loader gave no batch of 2 or more images to train on")
+    return total_loss / batches
 
 
 # Taught in 05_training.ipynb
@@ -330,32 +354,23 @@ def modern_recipe(model, epochs: int, steps_per_epoch: int, max_lr: float = 0.4)
 
 
 # Taught in 05_training.ipynb
-def autocast_dtype(device) -> torch.dtype | None:
-    """The lower precision worth using on `device` (bfloat16 or float16), or None for plain float32."""
-    device = torch.device(device)
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
-    if device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported():  # native bfloat16 only
-        return torch.bfloat16
-    return None
-
-
-# Taught in 05_training.ipynb
-def best_recipe(train_set, test_set, device, epochs: int, *, float32: bool = False) -> SimpleNamespace:
-    """Notebook 05's best setup on `device`: loaders, ModernNet, optimizer, schedule, loss and precision."""
+def best_recipe(train_set, test_set, device, epochs: int, *, float32: bool = False,
+                network=None, max_lr: float = 0.4) -> SimpleNamespace:
+    """Notebook 05's best setup on `device`: loaders, the network (ModernNet unless another class is given),
+    optimizer, schedule, loss and precision."""
     device = torch.device(device)
     channels_last = device.type != "mps"  # fast channels-last convolutions on CPUs and CUDA GPUs
     mean, std = workshop.channel_stats(train_set.data)
-    loaders = dict(mean=mean, std=std, device=device, channels_last=channels_last)
-    train_loader = workshop.TensorLoader(train_set, 256, shuffle=True, augment=True, drop_last=True, **loaders)
-    test_loader = workshop.TensorLoader(test_set, 1000, **loaders)
+    loader_options = dict(mean=mean, std=std, device=device, channels_last=channels_last)
+    train_loader = workshop.TensorLoader(train_set, 256, shuffle=True, augment=True, drop_last=True, **loader_options)
+    test_loader = workshop.TensorLoader(test_set, 1000, **loader_options)
     torch.manual_seed(0)  # the same starting weights, and then the same batches, in every run
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    model = workshop.ModernNet().to(device, memory_format=memory_format)
-    optimizer, scheduler, loss_fn = modern_recipe(model, epochs, len(train_loader))
+    model = (network or workshop.ModernNet)().to(device, memory_format=memory_format)
+    optimizer, scheduler, loss_fn = modern_recipe(model, epochs, len(train_loader), max_lr)
     amp_dtype = None if float32 else autocast_dtype(device)
     return SimpleNamespace(model=model, train_loader=train_loader, test_loader=test_loader, optimizer=optimizer,
-                           scheduler=scheduler, loss_fn=loss_fn, amp_dtype=amp_dtype)
+                           scheduler=scheduler, loss_fn=loss_fn, amp_dtype=amp_dtype, loader_options=loader_options)
 
 
 # Taught in 05_training.ipynb

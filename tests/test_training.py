@@ -1,9 +1,12 @@
 """05_training: training learns on real data, one evaluation loop, one best recipe, checkpoints round-trip."""
 
+import ast
+
 import pytest
 import torch
 
 import workshop
+from notebook_code import code_cells
 
 
 def test_short_training_on_real_cifar10_learns():
@@ -56,6 +59,13 @@ def test_best_recipe_starts_from_the_same_weights_and_can_skip_autocast(small_da
     assert second.amp_dtype is None
     for a, b in zip(first.model.parameters(), second.model.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_best_recipe_applies_to_another_network_and_gives_its_loader_options(small_data):
+    recipe = workshop.best_recipe(*small_data, "cpu", epochs=1, network=workshop.Net)
+    assert isinstance(recipe.model, workshop.Net) and recipe.train_loader.augment
+    val_loader = workshop.TensorLoader(small_data[1], 1000, **recipe.loader_options)
+    assert torch.equal(next(iter(val_loader))[0], next(iter(recipe.test_loader))[0]), "normalised the same way"
 
 
 @pytest.mark.parametrize("device", ["cpu", torch.device("cpu")])
@@ -223,3 +233,18 @@ def test_one_cycle_moves_the_momentum_from_095_to_085_and_back_as_notebook_05_sa
     assert momenta[0] == pytest.approx(0.95) and min(momenta) == pytest.approx(0.85)
     assert momenta.index(min(momenta)) == 4 and momenta[-1] > 0.94  # lowest where the rate peaks, then back up
     assert optimizer.param_groups[0]["nesterov"]
+
+
+def test_notebook_05s_first_loop_is_the_plain_loop_in_at_most_ten_lines():
+    """The loop a learner meets first: the five steps and nothing else (the additions come one at a time)."""
+    source = next(s for s in code_cells("05_training.ipynb") if s.lstrip().startswith("def train_epoch("))
+    function = ast.parse(source).body[0]
+    body = function.body[1:] if isinstance(function.body[0], ast.Expr) else function.body  # without the docstring
+    lines = {node.lineno for statement in body for node in ast.walk(statement) if hasattr(node, "lineno")}
+    assert len(lines) + 1 <= 10, f"the first loop has {len(lines) + 1} lines of code"
+    calls = ast.unparse(function)
+    for step in ("model(images)", "loss_fn(outputs, labels)", "optimizer.zero_grad()", "loss.backward()",
+                 "optimizer.step()"):
+        assert step in calls
+    for addition in ("tqdm", "scheduler", "autocast", "scaler", "checkpoint"):
+        assert addition not in calls, f"{addition} belongs to a later section, not the first loop"
