@@ -100,3 +100,11 @@ def test_solutions_open_collapsed(path):
             assert re.match(r"#{1,2} ", source), (
                 f"{path.name}: the heading that ends the solutions must start its own cell: {source[:80]!r}")
             break
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_no_markdown_cell_is_a_wall_of_text(path):
+    """One idea per cell: a long explanation is split beside the code it explains (200 words at most)."""
+    walls = [(i, len("".join(c["source"]).split())) for i, c in enumerate(load(path)["cells"])
+             if c["cell_type"] == "markdown" and len("".join(c["source"]).split()) > 200]
+    assert not walls, f"{path.name}: markdown cells (index, words) over 200 words: {walls}"
