@@ -12,13 +12,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from pipeline_drawing import EDGE, GREY, SCORE_COLOUR, VECTOR_COLOUR, arrow, feature_map, vector
 
 import workshop
 
 OUT = Path(__file__).resolve().parent / "modern_net.png"
-MAP_COLOUR, VECTOR_COLOUR, SCORE_COLOUR, STEP_COLOUR = "#a6c8f4", "#a8d5a2", "#ffd27f", "#eeeeee"
-EDGE, GREY = "#333333", "#555555"
+STEP_COLOUR = "#eeeeee"
 PIXEL = 0.05  # drawing units per pixel of height and width (at least MIN_SIDE, so that 1 x 1 shows)
 MIN_SIDE = 0.12
 CHANNEL = 0.1  # drawing units of depth per square root of the number of channels
@@ -51,35 +51,6 @@ def check() -> None:
     assert sum(p.numel() for p in model.parameters()) == TOTAL
 
 
-def feature_map(ax, x, shape):
-    """A box seen from above and to the right (face: height x width, depth: channels); returns its right edge."""
-    c, h, w = shape
-    side, depth = max(h * PIXEL, MIN_SIDE), CHANNEL * c ** 0.5
-    dx, dy = depth, depth * 0.6
-    y = -side / 2
-    ax.add_patch(Polygon([(x, y + side), (x + dx, y + side + dy), (x + side + dx, y + side + dy), (x + side, y + side)],
-                         facecolor="#7fa9dc", edgecolor=EDGE, linewidth=0.8))  # top
-    ax.add_patch(Polygon([(x + side, y), (x + side + dx, y + dy), (x + side + dx, y + side + dy), (x + side, y + side)],
-                         facecolor="#5f8fc8", edgecolor=EDGE, linewidth=0.8))  # right side
-    ax.add_patch(Rectangle((x, y), side, side, facecolor=MAP_COLOUR, edgecolor=EDGE, linewidth=0.8))
-    ax.text(x + (side + dx) / 2, -1.0, f"{c} x {h} x {w}", ha="center", va="top", fontsize=11)
-    return x + side + dx
-
-
-def vector(ax, x, y, n, colour):
-    """A thin bar whose height grows with the square root of its length n."""
-    height = 0.1 * n ** 0.5
-    ax.add_patch(Rectangle((x - 0.15, y - height / 2), 0.3, height, facecolor=colour, edgecolor=EDGE, linewidth=0.8))
-
-
-def arrow(ax, x0, x1, y, label, params):
-    """A block or layer: an arrow from x0 to x1, its name above, its parameter count below."""
-    ax.add_patch(FancyArrowPatch((x0, y), (x1, y), arrowstyle="-|>", mutation_scale=14, color=EDGE, linewidth=1.2))
-    middle = (x0 + x1) / 2
-    ax.text(middle, y + 0.15, label, ha="center", va="bottom", fontsize=10, linespacing=1.1)
-    ax.text(middle, y - 0.15, f"{params:,}\nparams", ha="center", va="top", fontsize=10, color=GREY, linespacing=1.1)
-
-
 def block_steps(ax, x, y):
     """The inside of one block: four small boxes in a row, left edge at x, centred on height y."""
     widths, gap = [2.2, 1.8, 1.6, 1.2], 0.4
@@ -102,7 +73,8 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(8, 4.6), dpi=100)
     x = 0.0
     for i, shape in enumerate(MAPS):
-        right = feature_map(ax, x, shape)
+        c, h, _ = shape
+        right = feature_map(ax, x, shape, side=max(h * PIXEL, MIN_SIDE), depth=CHANNEL * c ** 0.5)
         if i == 0:
             ax.text(x, 0.95, "input", ha="left", va="bottom", fontsize=11)
         if i < len(BLOCK_PARAMS):

@@ -12,13 +12,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+from matplotlib.patches import FancyArrowPatch
+from pipeline_drawing import EDGE, GREY, SCORE_COLOUR, VECTOR_COLOUR, arrow, feature_map, vector
 
 import workshop
 
 OUT = Path(__file__).resolve().parent / "net.png"
-MAP_COLOUR, VECTOR_COLOUR, SCORE_COLOUR = "#a6c8f4", "#a8d5a2", "#ffd27f"
-EDGE, GREY = "#333333", "#555555"
 PIXEL = 0.05  # drawing units per pixel of height and width
 CHANNEL = 0.045  # drawing units of depth per channel
 # (channels, height, width) of each feature map in the top row, then each layer between them
@@ -51,42 +50,13 @@ def check() -> None:
     assert sum(p.numel() for p in net.parameters()) == TOTAL
 
 
-def feature_map(ax, x, shape):
-    """A box seen from above and to the right (face: height x width, depth: channels); returns its right edge."""
-    c, h, w = shape
-    side, depth = h * PIXEL, c * CHANNEL
-    dx, dy = depth, depth * 0.6
-    y = -side / 2
-    ax.add_patch(Polygon([(x, y + side), (x + dx, y + side + dy), (x + side + dx, y + side + dy), (x + side, y + side)],
-                         facecolor="#7fa9dc", edgecolor=EDGE, linewidth=0.8))  # top
-    ax.add_patch(Polygon([(x + side, y), (x + side + dx, y + dy), (x + side + dx, y + side + dy), (x + side, y + side)],
-                         facecolor="#5f8fc8", edgecolor=EDGE, linewidth=0.8))  # right side
-    ax.add_patch(Rectangle((x, y), side, side, facecolor=MAP_COLOUR, edgecolor=EDGE, linewidth=0.8))
-    ax.text(x + (side + dx) / 2, -1.0, f"{c} x {h} x {w}", ha="center", va="top", fontsize=11)
-    return x + side + dx
-
-
-def vector(ax, x, y, n, colour):
-    """A thin bar whose height grows with the square root of its length n."""
-    height = 0.1 * n ** 0.5
-    ax.add_patch(Rectangle((x - 0.15, y - height / 2), 0.3, height, facecolor=colour, edgecolor=EDGE, linewidth=0.8))
-
-
-def arrow(ax, x0, x1, y, label, params):
-    """A layer: an arrow from x0 to x1, its name and settings above, its parameter count below."""
-    ax.add_patch(FancyArrowPatch((x0, y), (x1, y), arrowstyle="-|>", mutation_scale=14, color=EDGE, linewidth=1.2))
-    middle = (x0 + x1) / 2
-    ax.text(middle, y + 0.15, label, ha="center", va="bottom", fontsize=10, linespacing=1.1)
-    ax.text(middle, y - 0.15, f"{params:,}\nparams" if params else "no\nparams", ha="center", va="top", fontsize=10,
-            color=GREY, linespacing=1.1)
-
-
 def main() -> None:
     check()
     fig, ax = plt.subplots(figsize=(8, 4.6), dpi=100)
     x = 0.0
     for i, shape in enumerate(MAPS):
-        right = feature_map(ax, x, shape)
+        c, h, _ = shape
+        right = feature_map(ax, x, shape, side=h * PIXEL, depth=c * CHANNEL)
         if i == 0:
             ax.text(x, shape[1] * PIXEL / 2 + shape[0] * CHANNEL * 0.6 + 0.1, "input", ha="left", va="bottom",
                     fontsize=11)

@@ -67,7 +67,7 @@ def imported_modules() -> set[str]:
 
 
 def test_every_imported_package_is_pinned():
-    local = {p.stem for folder in ("notebooks", "tests", "benchmarks") for p in (ROOT / folder).glob("*.py")}
+    local = {p.stem for folder in ("notebooks", "tests", "benchmarks", "images") for p in (ROOT / folder).glob("*.py")}
     local |= {"benchmarks"}
     distributions = importlib.metadata.packages_distributions()
     pinned = set(requirements())
