@@ -61,3 +61,11 @@ def pytest_collection_modifyitems(config, items):
         cell = getattr(item, "cell", None)
         if cell is not None and DATA_COPY_TAG in cell.metadata.get("tags", []):
             item.options["check"] = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so that a fixture can tell whether its test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -2,7 +2,10 @@
 
 import ast
 import importlib.metadata
+import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +14,9 @@ import yaml
 from notebook_code import code_cells
 
 ROOT = Path(__file__).resolve().parent.parent
+# The workshop's own modules (editable, see test_the_workshop_itself_is_installed_editable) and its JupyterLab
+# settings (see test_the_shipped_jupyterlab_settings_are_installed).
+LOCAL_PROJECTS = {"-e .", "./jupyter-config"}
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([0-9][A-Za-z0-9.+-]*)$")
 
 
@@ -18,7 +24,7 @@ def requirements() -> dict[str, str]:
     lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
     pins = {}
     for line in filter(None, lines):
-        if line == "-e .":  # the workshop's own modules, see test_the_workshop_itself_is_installed_editable
+        if line in LOCAL_PROJECTS:
             continue
         match = PIN.match(line)
         assert match, f"requirements.txt: '{line}' is not pinned exactly as name==version"
@@ -44,6 +50,25 @@ def test_the_workshop_itself_is_installed_editable():
     assert Path(workshop.__file__).resolve() == ROOT / "notebooks" / "workshop.py", "an editable install, not a copy"
 
 
+def test_the_shipped_jupyterlab_settings_are_installed():
+    """jupyter-config/ is installed as a package whose files land in the environment's Jupyter folders."""
+    installed = {Path(f).name: f.locate() for f in importlib.metadata.files("cifar10-workshop-jupyter-settings")
+                 if str(f).endswith(".json") and ".dist-info" not in str(f)}
+    shipped = {"jupyter_server_config.json": ROOT / "jupyter-config" / "etc" / "jupyter_server_config.json",
+               "cifar10-workshop.json": ROOT / "jupyter-config" / "overrides.d" / "cifar10-workshop.json"}
+    assert installed.keys() == shipped.keys(), f"installed settings files: {sorted(installed)}"
+    for name, source in shipped.items():
+        assert Path(installed[name]).read_text() == source.read_text(), \
+            f"the installed {name} differs from {source.relative_to(ROOT)}: run pip install -r requirements.txt again"
+    assert str(installed["jupyter_server_config.json"]).endswith(
+        "etc/jupyter/jupyter_server_config.json".replace("/", os.sep))
+    assert str(installed["cifar10-workshop.json"]).endswith(
+        "share/jupyter/lab/settings/overrides.d/cifar10-workshop.json".replace("/", os.sep))
+    settings = json.loads(shipped["cifar10-workshop.json"].read_text())["@jupyterlab/apputils-extension:notification"]
+    assert settings == {"fetchNews": "false", "checkForUpdates": False}
+    assert json.loads(shipped["jupyter_server_config.json"].read_text()) == {"ServerApp": {"allow_root": True}}
+
+
 def test_environment_yml_installs_requirements_txt_with_python_3_11():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = env["dependencies"]
@@ -67,7 +92,8 @@ def imported_modules() -> set[str]:
 
 
 def test_every_imported_package_is_pinned():
-    local = {p.stem for folder in ("notebooks", "tests", "benchmarks", "images") for p in (ROOT / folder).glob("*.py")}
+    local = {p.stem for folder in ("notebooks", "tests", "benchmarks", "images", "tools")
+             for p in (ROOT / folder).glob("*.py")}
     local |= {"benchmarks"}
     distributions = importlib.metadata.packages_distributions()
     pinned = set(requirements())
@@ -81,3 +107,45 @@ def test_ci_runs_the_readme_test_command():
     command = re.search(r"<!-- test-command -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S).group(1).strip()
     ci_lines = [line.split("||")[0].strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert command in ci_lines, f".ci/run must run the README's test command '{command}'"
+
+
+def setup_command() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"<!-- setup-command -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S).group(1).strip()
+
+
+def test_the_setup_checks_python_and_disk_before_downloading_anything():
+    steps = [step.strip() for step in setup_command().split("&&")]
+    assert steps[0] == "python3 tools/check_python.py" and steps[1] == "python3 -m venv .venv", steps
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert ci.index("python3 tools/check_python.py") < ci.index("python3 -m venv .venv")
+
+
+def check_python(version: tuple, free_bytes) -> str | None:
+    """What tools/check_python.py says for a Python version and the free disk space (in its own process)."""
+    code = ("import json, runpy, sys; problem = runpy.run_path('tools/check_python.py')['problem']; "
+            f"print(json.dumps(problem({version!r}, {free_bytes!r})))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_check_python_stops_an_unsupported_python_with_one_clear_line():
+    old = check_python((3, 10, 12, "final", 0), 100 * 10**9)
+    assert "Python 3.11 to 3.14" in old and "3.10.12" in old and "\n" not in old
+    assert "3.15.0" in check_python((3, 15, 0, "final", 0), None)
+    for minor in (11, 12, 13, 14):
+        assert check_python((3, minor, 0, "final", 0), 100 * 10**9) is None
+    full = check_python((3, 11, 7, "final", 0), 2 * 10**9)
+    assert "6 GB" in full and "2.0 GB free" in full
+    # An old Python must be able to read the file to print the message: no syntax newer than Python 3.7's.
+    ast.parse((ROOT / "tools" / "check_python.py").read_text(), feature_version=(3, 7))
+    assert "f\"" not in (ROOT / "tools" / "check_python.py").read_text(), "no f-strings (Python 3.6+ only)"
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "check_python.py")], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == done.stderr == "", "this Python is a supported one"
+
+
+def test_ci_installs_a_browser_and_requires_the_browser_tests():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install -y -qq chromium" in ci and "export WORKSHOP_BROWSER_TESTS=required" in ci
+    assert ci.index("WORKSHOP_BROWSER_TESTS=required") < ci.index(".venv/bin/python -m pytest")

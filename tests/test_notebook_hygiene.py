@@ -108,3 +108,19 @@ def test_no_markdown_cell_is_a_wall_of_text(path):
     walls = [(i, len("".join(c["source"]).split())) for i, c in enumerate(load(path)["cells"])
              if c["cell_type"] == "markdown" and len("".join(c["source"]).split()) > 200]
     assert not walls, f"{path.name}: markdown cells (index, words) over 200 words: {walls}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_no_progress_bar_widgets_saved(path):
+    """A saved progress bar cannot be shown by a fresh clone: it would read `training: 0%| | 0/1407`, a stall.
+
+    tools/run_notebooks.py drops them; a notebook saved from JupyterLab after a run keeps them, with the state of
+    every widget in its metadata.
+    """
+    notebook = load(path)
+    assert "widgets" not in notebook["metadata"], \
+        f"{path.name} carries saved widget state; re-run it with tools/run_notebooks.py"
+    for number, cell in enumerate(c for c in notebook["cells"] if c["cell_type"] == "code"):
+        kinds = {kind for output in cell["outputs"] for kind in output.get("data", {})}
+        assert "application/vnd.jupyter.widget-view+json" not in kinds, \
+            f"{path.name} code cell {number + 1} holds a saved progress bar; re-run it with tools/run_notebooks.py"

@@ -39,3 +39,20 @@ def test_ci_rebuilds_the_environment_only_in_ci_and_keeps_a_contributors_venv():
     guarded = re.search(r'if \[ -n "\$\{CI:-\}" \] \|\| \[ ! -d \.venv \]; then\n\s+rm -rf \.venv\n', script)
     assert guarded, ".ci/run may delete .venv only under CI=... or when there is none"
     assert script.count("rm -rf .venv") == 1
+
+
+BROWSER_SUITE_ALONE = [sys.executable, "-m", "pytest", "tests/test_browser.py", "-p", "no:nbval", "-o", "addopts=-rs"]
+
+
+def test_without_chromium_the_browser_tests_skip_in_one_line_that_says_how_to_enable_them(tmp_path):
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # the environment's programs, no browser
+    env.pop("WORKSHOP_CHROMIUM", None)
+    env.pop("WORKSHOP_BROWSER_TESTS", None)
+    done = subprocess.run(BROWSER_SUITE_ALONE, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert done.returncode in (0, 5) and len(skipped) == 1, done.stdout[-2000:]  # 5: nothing else was collected
+    assert "no Chromium found" in skipped[0] and "sudo apt install chromium" in skipped[0]
+
+    env["WORKSHOP_BROWSER_TESTS"] = "required"  # what .ci/run sets: a missing browser fails the run
+    done = subprocess.run(BROWSER_SUITE_ALONE, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "WORKSHOP_BROWSER_TESTS=required, but no Chromium found" in done.stdout
