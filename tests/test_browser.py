@@ -31,6 +31,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FILES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -283,9 +284,12 @@ def test_a_notebook_opens_ready_to_run(learner, path):
 
     formulas = sum(text.count("$$") // 2 for text in markdown)
     if formulas:
-        page.wait_for_function(f"() => document.querySelectorAll('.jp-RenderedMarkdown mjx-container').length"
-                               f" >= {formulas}",
-                               timeout=30_000)
+        typeset = "document.querySelectorAll('.jp-RenderedMarkdown mjx-container').length"
+        try:
+            page.wait_for_function(f"() => {typeset} >= {formulas}", timeout=30_000)
+        except PlaywrightTimeout:
+            pytest.fail(f"{path.name}: {tab.evaluate('() => ' + typeset)} of its {formulas} formulas were typeset by "
+                        f"MathJax within 30 s; see {tab.screenshot('formulas')}")
     unrendered = tab.evaluate("() => Array.from(document.querySelectorAll('.jp-RenderedMarkdown'), e => e.innerText)"
                               ".filter(text => text.includes('$$'))")
     assert not unrendered, f"a formula shows as raw LaTeX: {unrendered[0][:200]!r}"
