@@ -346,9 +346,12 @@ def test_run_all_cells_then_train_again(learner, name):
     for broken in ("Error displaying widget", "HBox(children", "Loading widget..."):
         assert page.get_by_text(broken).count() == 0, f"an output shows {broken!r} instead of a progress bar"
 
-    bars = page.locator(".jp-OutputArea-output .widget-hprogress")
-    if bars.count():
-        bars.first.scroll_into_view_if_needed()
+    # The screenshot shows the first progress bar still drawn. Cells out of view are not laid out until they come
+    # into view, so the scroll is repeated until the bar's position settles.
+    for _ in range(4):
+        tab.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+            const index = nb.widgets.findIndex(cell => cell.node.querySelector('.widget-hprogress'));
+            if (index >= 0) { nb.scrollToItem(index, 'center'); } }""")
         page.wait_for_timeout(500)
     tab.screenshot("run-all")
     assert not tab.console_errors, f"console errors during Run All: {tab.console_errors[:5]}"
