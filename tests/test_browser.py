@@ -55,6 +55,15 @@ def find_chromium() -> str | None:
     return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 
 
+def readme_launch_arguments() -> list[str]:
+    """The arguments of `jupyter lab` in the README's setup command (its last step)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"<!-- setup-command -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S).group(1)
+    launch = command.split("&&")[-1].split()
+    assert launch[:2] == [".venv/bin/jupyter", "lab"], f"the setup command should end by starting JupyterLab: {launch}"
+    return launch[2:]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -82,13 +91,15 @@ class JupyterLab:
         environment["WORKSHOP_QUICK"] = "1"
         self.log_path = folder / "jupyterlab.log"
         self.log = self.log_path.open("w")
-        # As a learner starts it, plus a port, a token and the app object exposed for the checks; no --allow-root:
-        # run as root (CI, Docker), it must start by the setting the workshop ships.
+        self.runtime = folder / "runtime"
+        # Started as the README's setup command starts it, in the workshop's top folder with the same arguments, plus
+        # a port, a token, no browser of its own and the app object exposed for the checks. No --allow-root: run as
+        # root (CI, Docker), it must start by the setting the workshop ships.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-             f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True"],
-            env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "jupyterlab", *readme_launch_arguments(), "--no-browser",
+             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+             f"--IdentityProvider.token={self.token}", "--LabApp.expose_app_in_browser=True"],
+            cwd=self.root, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while True:
             if self.process.poll() is not None:
@@ -253,6 +264,16 @@ def printed(cell: dict) -> str:
 
 def error_outputs(cell: dict) -> list[str]:
     return [f"{o['ename']}: {o['evalue']}" for o in cell["outputs"] if o["output_type"] == "error"]
+
+
+def test_the_setup_command_opens_notebook_01_with_the_workshop_folder_as_jupyterlabs_top_folder(lab):
+    """The notebooks link their diagrams as ../images/...: JupyterLab must serve the folder above notebooks/."""
+    opens = [re.search(r'url=([^"]+)"', path.read_text()) for path in lab.runtime.glob("jpserver-file-to-run-*.html")]
+    assert len(opens) == 1 and opens[0], "JupyterLab was started with a notebook to open"
+    assert "/lab/tree/notebooks/01_tensors.ipynb?" in opens[0].group(1), opens[0].group(1)
+    with urllib.request.urlopen(lab.api("contents"), timeout=10) as answer:
+        top = {item["name"] for item in json.load(answer)["content"]}
+    assert {"notebooks", "images"} <= top, f"JupyterLab's top folder holds {sorted(top)}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)

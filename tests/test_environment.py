@@ -121,10 +121,10 @@ def test_the_setup_checks_python_and_disk_before_downloading_anything():
     assert ci.index("python3 tools/check_python.py") < ci.index("python3 -m venv .venv")
 
 
-def check_python(version: tuple, free_bytes) -> str | None:
+def check_python(version: tuple, free_bytes, has_ensurepip=True) -> str | None:
     """What tools/check_python.py says for a Python version and the free disk space (in its own process)."""
     code = ("import json, runpy, sys; problem = runpy.run_path('tools/check_python.py')['problem']; "
-            f"print(json.dumps(problem({version!r}, {free_bytes!r})))")
+            f"print(json.dumps(problem({version!r}, {free_bytes!r}, {has_ensurepip!r})))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -136,7 +136,10 @@ def test_check_python_stops_an_unsupported_python_with_one_clear_line():
     for minor in (11, 12, 13, 14):
         assert check_python((3, minor, 0, "final", 0), 100 * 10**9) is None
     full = check_python((3, 11, 7, "final", 0), 2 * 10**9)
-    assert "6 GB" in full and "2.0 GB free" in full
+    assert "10 GB" in full and "2.0 GB free" in full
+    assert check_python((3, 11, 7, "final", 0), 12 * 10**9) is None
+    no_venv = check_python((3, 12, 3, "final", 0), None, has_ensurepip=False)
+    assert "sudo apt install python3.12-venv" in no_venv
     # An old Python must be able to read the file to print the message: no syntax newer than Python 3.7's.
     ast.parse((ROOT / "tools" / "check_python.py").read_text(), feature_version=(3, 7))
     assert "f\"" not in (ROOT / "tools" / "check_python.py").read_text(), "no f-strings (Python 3.6+ only)"

@@ -106,7 +106,8 @@ def main() -> int:
     pins = pinned_versions()
     problems = package_problems(pins, importlib.metadata.version)
     if problems:
-        checks.fix("packages", ", ".join(problems) + ". Run .venv/bin/pip install -r requirements.txt again")
+        checks.fix("packages", ", ".join(problems) + ". Run pip install -r requirements.txt again with the "
+                   "environment's pip (.venv/bin/pip; Windows: .venv\\Scripts\\pip)")
     else:
         checks.ok("packages", f"all {len(pins)} at the versions requirements.txt pins")
 
