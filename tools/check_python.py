@@ -1,7 +1,7 @@
 """Before the workshop's setup downloads anything: is this Python one the pinned packages install on, can it make
-a virtual environment, and is there room for it all? The README's setup command runs this first, with the same `python3` that makes the
-virtual environment. Without it, an older Python downloads about 3 GB, fails on a package built for newer ones
-(numpy 2.4.6 needs 3.11) and leaves a broken `.venv` behind.
+a virtual environment, and is there room for it all? The README's setup command runs this first, with the same
+`python3` that makes the virtual environment. Without it, an older Python downloads about 3 GB, fails on a package
+built for newer ones (numpy 2.4.6 needs 3.11) and leaves a broken `.venv` behind.
 
 Written for any Python 3 (no f-strings, no newer syntax), so that an old one gets the message rather than a
 SyntaxError. Prints nothing and exits 0 when all is well; otherwise prints one line and exits 1.
