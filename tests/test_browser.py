@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from notebook_code import printed, readme_command, training_cells
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FILES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = ROOT / "test-results" / "browser"
@@ -57,9 +59,7 @@ def find_chromium() -> str | None:
 
 def readme_launch_arguments() -> list[str]:
     """The arguments of `jupyter lab` in the README's setup command (its last step)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"<!-- setup-command -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S).group(1)
-    launch = command.split("&&")[-1].split()
+    launch = readme_command("setup-command").split("&&")[-1].split()
     assert launch[:2] == [".venv/bin/jupyter", "lab"], f"the setup command should end by starting JupyterLab: {launch}"
     return launch[2:]
 
@@ -157,7 +157,7 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def lab(chromium):
+def lab():
     with tempfile.TemporaryDirectory(prefix="workshop-browser-") as folder:
         server = JupyterLab(Path(folder))
         try:
@@ -256,12 +256,6 @@ def markdown_sources(path: Path) -> list[str]:
             if c["cell_type"] == "markdown"]
 
 
-def printed(cell: dict) -> str:
-    """What a cell printed, with times (which vary) blanked."""
-    text = "".join(o.get("text", "") for o in cell["outputs"] if o["output_type"] == "stream" and o["name"] == "stdout")
-    return re.sub(r"\d+(\.\d+)? (s|minutes)\b", "<time>", text)
-
-
 def error_outputs(cell: dict) -> list[str]:
     return [f"{o['ename']}: {o['evalue']}" for o in cell["outputs"] if o["output_type"] == "error"]
 
@@ -317,13 +311,6 @@ def test_a_notebook_opens_ready_to_run(learner, path):
 
     tab.screenshot("opened")
     assert not tab.console_errors, f"console errors while {path.name} opened: {tab.console_errors[:5]}"
-
-
-def training_cells(cells: list[dict]) -> list[int]:
-    """The cells that train, by the same rule as tests/test_rerun_cells.py."""
-    return [i for i, c in enumerate(cells) if c["cell_type"] == "code"
-            and re.search(r"\btrain_(one_)?epoch\(", c["source"])
-            and not re.search(r"def train_(one_)?epoch", c["source"])]
 
 
 @pytest.mark.parametrize("name", RUN_ALL)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from notebook_code import code_cells
+from notebook_code import call_in_script, code_cells, readme_command
 
 ROOT = Path(__file__).resolve().parent.parent
 # The workshop's own modules (editable, see test_the_workshop_itself_is_installed_editable) and its JupyterLab
@@ -103,30 +103,21 @@ def test_every_imported_package_is_pinned():
 
 
 def test_ci_runs_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"<!-- test-command -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S).group(1).strip()
+    command = readme_command("test-command")
     ci_lines = [line.split("||")[0].strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert command in ci_lines, f".ci/run must run the README's test command '{command}'"
 
 
-def setup_command() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.search(r"<!-- setup-command -->\s*```(?:bash|sh)?\n(.+?)\n```", readme, re.S).group(1).strip()
-
-
 def test_the_setup_checks_python_and_disk_before_downloading_anything():
-    steps = [step.strip() for step in setup_command().split("&&")]
+    steps = [step.strip() for step in readme_command("setup-command").split("&&")]
     assert steps[0] == "python3 tools/check_python.py" and steps[1] == "python3 -m venv .venv", steps
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.index("python3 tools/check_python.py") < ci.index("python3 -m venv .venv")
 
 
 def check_python(version: tuple, free_bytes, has_ensurepip=True) -> str | None:
-    """What tools/check_python.py says for a Python version and the free disk space (in its own process)."""
-    code = ("import json, runpy, sys; problem = runpy.run_path('tools/check_python.py')['problem']; "
-            f"print(json.dumps(problem({version!r}, {free_bytes!r}, {has_ensurepip!r})))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+    """What tools/check_python.py says for a Python version and the free disk space."""
+    return call_in_script("check_python.py", f"script['problem']({version!r}, {free_bytes!r}, {has_ensurepip!r})")
 
 
 def test_check_python_stops_an_unsupported_python_with_one_clear_line():

@@ -1,11 +1,12 @@
 """The pre-class check (tools/preclass_check.py): a pass on a ready machine, a clear FIX line for each problem."""
 
-import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from notebook_code import call_in_script
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = [sys.executable, "tools/preclass_check.py"]
@@ -17,11 +18,8 @@ def run_check(**environment) -> subprocess.CompletedProcess:
 
 
 def in_check(expression: str):
-    """Evaluate `expression` with the check's functions, in a process of its own."""
-    code = ("import importlib.metadata, json, runpy; check = runpy.run_path('tools/preclass_check.py'); "
-            f"print(json.dumps({expression}))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+    """Evaluate `expression` on the check's functions (`script[name]`), in a process of its own."""
+    return call_in_script("preclass_check.py", expression)
 
 
 def test_on_a_ready_machine_every_line_is_ok():
@@ -53,14 +51,14 @@ def test_a_folder_without_cifar10_is_named(tmp_path):
 
 
 def test_an_unsupported_python_is_a_fix_with_what_to_install():
-    message = in_check("check['python_problem']((3, 10, 12, 'final', 0))")
+    message = in_check("script['python_problem']((3, 10, 12, 'final', 0))")
     assert "Python 3.10.12" in message and "3.11 to 3.14" in message and "python3.11" in message
-    assert in_check("check['python_problem']((3, 11, 7, 'final', 0))") is None
+    assert in_check("script['python_problem']((3, 11, 7, 'final', 0))") is None
 
 
 def test_packages_at_other_versions_are_named_with_their_pins():
     installed = {"torch": "2.14.1+cpu", "numpy": "2.3.0"}
-    problems = in_check("check['package_problems']({'torch': '2.14.1', 'numpy': '2.4.6', 'tqdm': '4.70.1'}, "
+    problems = in_check("script['package_problems']({'torch': '2.14.1', 'numpy': '2.4.6', 'tqdm': '4.70.1'}, "
                         f"lambda name: {installed!r}[name] if name in {installed!r} else "
                         "(_ for _ in ()).throw(importlib.metadata.PackageNotFoundError(name)))")
     assert problems == ["numpy 2.3.0 (pinned 2.4.6)", "tqdm not installed"], "a +cpu build meets its pin"
@@ -78,9 +76,9 @@ def test_ci_runs_the_check_and_the_readme_quotes_it():
     # The estimates it printed follow from its measured speed and REFERENCE, the committed notebooks' run times.
     speed_line = next(line for line in quoted if "  ok   speed:" in line)
     speed = float(re.search(r"speed: ([\d,]+) training images/s", speed_line).group(1).replace(",", ""))
-    reference = in_check("check['REFERENCE']['images_per_s']")
+    reference = in_check("script['REFERENCE']['images_per_s']")
     assert abs(speed / reference - 1) < 0.25, "the committed output comes from the machine REFERENCE describes"
     for name, estimate in re.findall(r"(\d\d) in about ([\d.]+ (?:minutes|s))", speed_line):
-        expected = in_check(f"check['format_minutes'](next(s for n, s in check['REFERENCE']['notebook_seconds']"
-                            f".items() if n.startswith('{name}')) * check['REFERENCE']['images_per_s'] / {speed})")
+        expected = in_check(f"script['format_minutes'](next(s for n, s in script['REFERENCE']['notebook_seconds']"
+                            f".items() if n.startswith('{name}')) * script['REFERENCE']['images_per_s'] / {speed})")
         assert estimate == expected, f"notebook {name}: the committed output says {estimate}, REFERENCE {expected}"

@@ -6,20 +6,11 @@ in the same kernel, as a learner does after an interrupt or out of curiosity. A 
 learning rate of 0): it starts over, so it prints the same losses as the first run.
 """
 
-import re
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def printed(cell) -> str:
-    """What a cell printed, with times (which vary) blanked."""
-    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
-    return re.sub(r"\d+(\.\d+)? (s|minutes)\b", "<time>", text)
+from notebook_code import NOTEBOOKS, printed, training_cells
 
 
 @pytest.mark.parametrize("name", ["05_training.ipynb", "06_gpu.ipynb"])
@@ -27,9 +18,7 @@ def test_every_training_cell_can_be_run_again_and_trains_again(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
-    training = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
-                and re.search(r"\btrain_(one_)?epoch\(", cell.source)
-                and not re.search(r"def train_(one_)?epoch", cell.source)]
+    training = training_cells(notebook.cells)
     assert len(training) >= (3 if name.startswith("05") else 1)
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):

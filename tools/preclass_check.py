@@ -16,12 +16,12 @@ import importlib.metadata
 import os
 import platform
 import re
+import runpy
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_PYTHON = ((3, 11), (3, 14))
 
 # The machine that made the committed outputs: a 2-core AMD EPYC server CPU with native bfloat16, 28 November
 # 2026. `images_per_s` is this check's speed there, the median of four runs (4,374, 3,860, 3,839 and 4,511
@@ -44,12 +44,9 @@ class Checklist:
 
 
 def python_problem(version) -> str | None:
-    (oldest, newest), release = SUPPORTED_PYTHON, ".".join(map(str, version[:3]))
-    if not oldest <= tuple(version[:2]) <= newest:
-        return (f"Python {release}; the workshop needs 3.11 to 3.14. Install one (python.org, or Ubuntu 22.04: "
-                f"sudo apt install python3.11 python3.11-venv), delete .venv and run the README's setup command "
-                f"with it")
-    return None
+    """The verdict of check_python.py (the setup's first step) on `version`, for a FIX line."""
+    problem = runpy.run_path(str(Path(__file__).with_name("check_python.py")))["problem"](version, None)
+    return f"Python {'.'.join(map(str, version[:3]))}: {problem} Delete .venv first." if problem else None
 
 
 def pinned_versions() -> dict[str, str]:
@@ -82,15 +79,9 @@ def device_name(device) -> str:
         return f"{torch.cuda.get_device_name(device)} (CUDA)"
     if device.type == "mps":
         return "Apple GPU (MPS)"
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
+    from benchmarks.training_step import cpu_name
+
+    return f"{cpu_name()}, {os.cpu_count()} cores"
 
 
 def main() -> int:
@@ -142,11 +133,11 @@ def main() -> int:
         "; later loads are faster, from the cache of decoded images" if seconds > 5 else
         ", from the cache of decoded images or torchvision's files"))
 
-    speed = training_speed(torch, workshop, device, train, amp_dtype)
+    speed = training_speed(workshop, device, train, test)
     line = f"{speed:,.0f} training images/s for notebook 05's modern network (batches of 256)"
     if device.type == "cpu":
-        estimates = [f"{name[:2]} in about {format_minutes(seconds * REFERENCE['images_per_s'] / speed)}"
-                     for name, seconds in REFERENCE["notebook_seconds"].items()]
+        estimates = [f"{name[:2]} in about {format_minutes(run_seconds * REFERENCE['images_per_s'] / speed)}"
+                     for name, run_seconds in REFERENCE["notebook_seconds"].items()]
         line += "; expect full runs of " + " and ".join(estimates)
     else:
         line += "; the reference run times are a CPU's, so no estimate: expect a fraction of them"
@@ -154,16 +145,11 @@ def main() -> int:
     return finish(checks)
 
 
-def training_speed(torch, workshop, device, train, amp_dtype) -> float:
-    """Images per second of one training step of ModernNet as notebook 05's best recipe runs it."""
-    torch.manual_seed(0)
-    channels_last = device.type != "mps"
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    model = workshop.ModernNet().to(device, memory_format=memory_format)
-    images = torch.from_numpy(train.data[:256]).permute(0, 3, 1, 2).float().div(255).to(device)
-    images = images.contiguous(memory_format=memory_format)
-    labels = torch.tensor(train.targets[:256], device=device)
-    return workshop.time_training_step(model, images, labels, warmup=10, repeats=20, amp_dtype=amp_dtype)
+def training_speed(workshop, device, train, test) -> float:
+    """Images per second of one training step of notebook 05's best recipe (its ModernNet, batch, precision)."""
+    recipe = workshop.best_recipe(train, test, device, epochs=1)
+    images, labels = next(iter(recipe.train_loader))
+    return workshop.time_training_step(recipe.model, images, labels, warmup=10, repeats=20, amp_dtype=recipe.amp_dtype)
 
 
 def format_minutes(seconds: float) -> str:
