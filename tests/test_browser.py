@@ -37,6 +37,12 @@ from notebook_code import printed, readme_command, training_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FILES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# Every notebook a learner or an instructor opens: the English ones and their Brazilian Portuguese twins.
+ALL_NOTEBOOKS = NOTEBOOK_FILES + sorted((ROOT / "notebooks" / "pt-BR").glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_id(path: Path) -> str:
+    return path.relative_to(ROOT / "notebooks").as_posix()
 SCREENSHOTS = ROOT / "test-results" / "browser"
 RUN_ALL = ["01_tensors.ipynb", "05_training.ipynb"]
 KERNEL_NAME = "Python 3 (ipykernel)"
@@ -75,10 +81,11 @@ class JupyterLab:
 
     def __init__(self, folder: Path):
         self.root = folder / "workshop"
-        (self.root / "notebooks").mkdir(parents=True)
-        for path in (ROOT / "notebooks").iterdir():
-            if path.suffix in (".ipynb", ".py"):
-                shutil.copy2(path, self.root / "notebooks")
+        for part in ("notebooks", "notebooks/pt-BR"):
+            (self.root / part).mkdir(parents=True)
+            for path in (ROOT / part).iterdir():
+                if path.suffix in (".ipynb", ".py", ".css"):
+                    shutil.copy2(path, self.root / part)
         shutil.copytree(ROOT / "images", self.root / "images", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
         self.token = secrets.token_hex(16)
         self.port = free_port()
@@ -178,15 +185,20 @@ class Learner:
         self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
 
+    @property
+    def slug(self) -> str:
+        """The notebook's path in one word, for file and workspace names: 01_tensors, pt-BR-01_tensors."""
+        return self.name.replace("/", "-").removesuffix(".ipynb")
+
     def screenshot(self, what: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{Path(self.name).stem}-{what}.png"
+        path = SCREENSHOTS / f"{self.slug}-{what}.png"
         self.page.screenshot(path=path)
         return path
 
     def open_notebook(self):
         """Open the notebook in a fresh workspace (no tabs restored) and wait for its kernel to be ready."""
-        workspace = f"{Path(self.name).stem}-{secrets.token_hex(4)}"
+        workspace = f"{self.slug}-{secrets.token_hex(4)}"
         self.page.goto(f"{self.lab.url}/lab/workspaces/{workspace}/tree/notebooks/{self.name}"
                        f"?reset&token={self.lab.token}")
         self.page.wait_for_function(
@@ -270,9 +282,9 @@ def test_the_setup_command_opens_notebook_01_with_the_workshop_folder_as_jupyter
     assert {"notebooks", "images"} <= top, f"JupyterLab's top folder holds {sorted(top)}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=notebook_id)
 def test_a_notebook_opens_ready_to_run(learner, path):
-    tab = learner(path.name)
+    tab = learner(notebook_id(path))
     tab.open_notebook()
     page = tab.page
     assert page.locator(".jp-Dialog").count() == 0, \
@@ -385,9 +397,11 @@ def test_run_all_cells_then_train_again(learner, name):
 
 
 def test_the_menus_and_panels_the_readme_names_exist(learner):
-    """The README tells a learner where to click (*Kernel > Shut Down Kernel*): each path must be in JupyterLab."""
+    """The README and the facilitator's guide say where to click (*Kernel > Shut Down Kernel*): each path must be in
+    JupyterLab's menus (the workshop's own extensions included: *View > Render as Reveal Slideshow*)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    paths = set(re.findall(r"\*(File|Edit|View|Run|Kernel|Tabs|Settings|Help) > ([^*]+?)\*", readme))
+    guide = (ROOT / "INSTRUCTORS.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"\*(File|Edit|View|Run|Kernel|Tabs|Settings|Help) > ([^*\n]+?)\*", readme + guide))
     assert len(paths) >= 5, paths
     tab = learner("03_cnn.ipynb")
     tab.open_notebook()
@@ -399,6 +413,75 @@ def test_the_menus_and_panels_the_readme_names_exist(learner):
         page.keyboard.press("Escape")
         for item in (item for name, item in paths if name == menu):
             assert item.rstrip("…") in items, \
-                f"the README names '{menu} > {item}', which the {menu} menu lacks: {sorted(items)}"
+                f"the README or INSTRUCTORS.md names '{menu} > {item}', which the {menu} menu lacks: {sorted(items)}"
     assert "*Running Terminals and Kernels*" in readme
     assert page.locator('[title="Running Terminals and Kernels"]').count() == 1
+
+
+# What the slideshow app of jupyterlab-rise 0.43.1 logs on every deck, whatever the notebook: upstream bugs that do
+# not change what is shown (jupyterlab-contrib/rise#144 for the first), and its request for an optional stylesheet
+# named after the notebook, which the workshop does not need (notebooks/rise.css styles every deck).
+KNOWN_DECK_ERRORS = [r"^RangeError: Maximum call stack size exceeded$",
+                     r"^Error: Shared module @jupyterlab/console doesn't exist in shared scope default",
+                     r"^Failed to load resource: the server responded with a status of 404 .*$",
+                     r"^Refused to apply style from '[^']*/\d\d_\w+\.css' because its MIME type"]
+PROJECTOR = {"width": 1280, "height": 720}
+
+
+def deck_slides(path: Path) -> list[str]:
+    """The ids RISE gives the slides of a notebook, from its cells' slide types: slide-<slide>-<sub-slide>."""
+    slides, number, sub = [], -1, 0
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        kind = cell["metadata"]["slideshow"]["slide_type"]
+        if kind == "slide":
+            number, sub = number + 1, 0
+        elif kind == "subslide":
+            sub += 1
+        else:
+            continue
+        slides.append(f"slide-{number}-{sub}")
+    return slides
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=notebook_id)
+def test_a_notebook_presents_as_slides_that_fit_a_1280_by_720_projector(chromium, lab, path):
+    """The deck an instructor shows (View > Render as Reveal Slideshow, or the toolbar's slideshow button): every
+    slide's text, code and outputs end above the bottom of a 1280 x 720 screen. A long definition or printout scrolls
+    inside its own box (notebooks/rise.css); what is measured is the box, as the audience sees it."""
+    context = chromium.new_context(viewport=PROJECTOR)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    stem = notebook_id(path).replace("/", "-").removesuffix(".ipynb")
+    try:
+        relative = path.relative_to(ROOT).as_posix()
+        page.goto(f"{lab.url}/rise/{relative}?token={lab.token}")
+        page.wait_for_selector(".reveal .slides section.present .jp-Cell", timeout=90_000)
+        ids = page.evaluate("""() => Array.from(document.querySelectorAll('.reveal .slides section'))
+                                      .filter(s => !s.querySelector('section')).map(s => s.id)""")
+        expected = deck_slides(path)
+        assert ids == expected, f"the deck has {len(ids)} slides, the notebook's slide metadata {len(expected)}"
+        overflowing = []
+        for number, slide in enumerate(ids):
+            page.evaluate("id => { location.hash = '#/' + id; }", slide)
+            page.wait_for_function("id => document.getElementById(id).classList.contains('present')", arg=slide)
+            page.wait_for_timeout(300)
+            bottom = page.evaluate("""id => Math.max(0, ...Array.from(document.getElementById(id).querySelectorAll(
+                    '.jp-InputArea-editor, .jp-OutputArea-output > *, .jp-RenderedMarkdown > *'),
+                    e => e.getBoundingClientRect().bottom))""", slide)
+            if number < 3:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=SCREENSHOTS / f"{stem}-slide-{number + 1}.png")
+            if bottom > PROJECTOR["height"]:
+                shot = SCREENSHOTS / f"{stem}-{slide}-overflows.png"
+                page.screenshot(path=shot)
+                overflowing.append(f"{slide} ends at {bottom:.0f} px (see {shot})")
+        assert not overflowing, (f"{path.name}: slides taller than the {PROJECTOR['height']} px screen; give a cell "
+                                 f"its own sub-slide or make a long explanation presenter notes:\n"
+                                 + "\n".join(overflowing))
+        unknown = [e for e in errors if not any(re.search(known, e) for known in KNOWN_DECK_ERRORS)]
+        assert not unknown, f"console errors in {path.name}'s deck: {unknown[:5]}"
+    finally:
+        context.close()
+        lab.shut_down_kernels()
