@@ -139,7 +139,9 @@ def test_check_python_stops_an_unsupported_python_with_one_clear_line():
     assert done.returncode == 0 and done.stdout == done.stderr == "", "this Python is a supported one"
 
 
-def test_ci_installs_a_browser_and_requires_the_browser_tests():
+def test_ci_installs_a_browser_and_a_portuguese_dictionary_and_requires_the_tests_that_use_them():
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "apt-get install -y -qq chromium" in ci and "export WORKSHOP_BROWSER_TESTS=required" in ci
+    assert 'missing="chromium"' in ci and 'missing="$missing hunspell hunspell-pt-br"' in ci
+    assert "apt-get install -y -qq $missing" in ci
+    assert "export WORKSHOP_BROWSER_TESTS=required WORKSHOP_SPELLING=required" in ci
     assert ci.index("WORKSHOP_BROWSER_TESTS=required") < ci.index(".venv/bin/python -m pytest")

@@ -51,6 +51,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FILES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PORTUGUESE_FILES = sorted((ROOT / "notebooks" / "pt-BR").glob("[0-9][0-9]_*.ipynb"))
 
 # (notebook, figure as `Figure.key` writes it): why no output can print it. Keep it short; every entry needs a reason.
 ALLOWED: dict[tuple[str, str], str] = {
@@ -241,6 +242,49 @@ def stale_figures(notebook, name: str, others: dict | None = None, root: Path = 
     return stale
 
 
+# The Portuguese notebooks write figures the Brazilian way (54,6 %, 6.442 imagens/s, cerca de 7.800) and print them
+# as Python does (54.6%); their prose is read after turning it into the English notation, their outputs after
+# naming the units in English, and then checked by the same rules against their own outputs.
+PT_NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+)(?![\w]|[.,]\d)")
+PT_UNITS = [(r"\bimagens/s\b", "images/s"), (r"\bimagens por segundo\b", "images per second"),
+            (r"\bminutos\b", "minutes"), (r"\bminuto\b", "minute")]
+PT_WORDS = [(r"\b(?:cerca de|por volta de|aproximadamente|quase|em torno de)(?=\s*\d)", "about"),
+            (r"\b(notebooks\s+\d\d(?:\s*,\s*\d\d)*)\s+(?:e|ou)\s+(\d\d)\b", r"\1 and \2")]
+
+
+def english_units(text: str) -> str:
+    for pattern, english in PT_UNITS:
+        text = re.sub(pattern, english, text)
+    return text
+
+
+def english_notation(markdown: str) -> str:
+    """Portuguese prose with its figures in the English notation: "54,6 %" -> "54.6 %", "6.442" -> "6,442"."""
+    swapped = PT_NUMBER.sub(lambda m: m.group(0).replace(".", "\0").replace(",", ".").replace("\0", ","), markdown)
+    for pattern, english in PT_WORDS:
+        swapped = re.sub(pattern, english, swapped)
+    return english_units(swapped)
+
+
+def read_as_english(notebook):
+    """A Portuguese notebook as the checks read it: prose in the English notation, output units named in English."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = english_notation(cell.source)
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.output_type == "stream":
+                    output.text = english_units(output.text)
+                elif "text/plain" in output.get("data", {}):
+                    output.data["text/plain"] = english_units(output.data["text/plain"])
+    return notebook
+
+
+@functools.cache
+def portuguese_notebook(path: Path):
+    return read_as_english(nbformat.read(path, as_version=4))
+
+
 HOW_TO_FIX = (
     "These figures in prose are printed by no code cell above them, no notebook and no committed script results "
     "that their cell names.\nRe-run the notebook (tools/run_notebooks.py) and update the prose to what the cell above "
@@ -252,6 +296,26 @@ HOW_TO_FIX = (
 def test_figures_in_prose_are_printed_by_an_output(path):
     stale = [s for s in stale_figures(load(path), path.name) if (path.name, s.figure.key) not in ALLOWED]
     assert not stale, HOW_TO_FIX + "\n" + "\n".join(map(str, stale))
+
+
+@pytest.mark.parametrize("path", PORTUGUESE_FILES, ids=lambda p: f"pt-BR/{p.name}")
+def test_figures_in_portuguese_prose_are_printed_by_its_own_outputs(path):
+    others = {p.name[:2]: portuguese_notebook(p) for p in PORTUGUESE_FILES}
+    stale = [s for s in stale_figures(portuguese_notebook(path), path.name, others)
+             if (path.name, s.figure.key) not in ALLOWED]
+    assert not stale, HOW_TO_FIX.replace("tools/run_notebooks.py", "tools/run_notebooks.py notebooks/pt-BR/...") + \
+        "\n" + "\n".join(f"pt-BR/{s}" for s in stale)
+
+
+def test_portuguese_figures_are_read_in_the_brazilian_notation():
+    text = english_notation("A acurácia foi 54,6 % em 13 s, cerca de 7.800 imagens/s e 1,8 minuto; notebooks 05 e 06.")
+    assert text == "A acurácia foi 54.6 % em 13 s, about 7,800 images/s e 1.8 minute; notebooks 05 and 06."
+    printed = ("acurácia 54.6%, 12.6 s, 7,831 imagens/s\n",)
+    good = "Chegou a 54,6 % em 13 s, cerca de 7.800 imagens/s."
+    assert stale_figures(read_as_english(notebook(printed, good)), "00_x.ipynb", others={}) == []
+    bad = "Chegou a 54,7 % em 14 s."
+    assert [s.figure.key for s in stale_figures(read_as_english(notebook(printed, bad)), "00_x.ipynb", others={})] \
+        == ["54.7 %", "14 s"]
 
 
 def test_every_allowed_figure_is_still_quoted_and_still_unprinted():
