@@ -1,4 +1,5 @@
-"""Spelling in the prose a learner reads: the notebooks' text, the README and the helper module."""
+"""Spelling in the prose a learner reads: the notebooks' text, the READMEs, the facilitator's guide and the helper
+module."""
 
 import json
 import os
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_prose_has_no_common_misspellings(tmp_path):
-    files = [ROOT / "README.md", ROOT / "notebooks" / "workshop.py"]
+    files = [ROOT / "README.md", ROOT / "INSTRUCTORS.md", ROOT / "notebooks" / "workshop.py"]
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
         text = "\n\n".join("".join(c["source"]) for c in cells)  # markdown and code, not outputs
