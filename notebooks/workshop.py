@@ -13,6 +13,7 @@ hand-written beside it and re-exported here: loading CIFAR-10 (cifar10_data.py),
 mode, the checkpoint folder and the exercises' self-check (course.py).
 """
 
+import math
 import os
 import statistics
 import sys
@@ -441,3 +442,230 @@ def peak_memory_mb(device) -> float | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
+
+
+# Taught in 07_going_further.ipynb
+def normalised_tensors(dataset, mean, std, device):
+    """A whole data set as one float tensor N x 3 x 32 x 32 on `device`, normalised, and its labels."""
+    images = torch.from_numpy(dataset.data).to(device).permute(0, 3, 1, 2).float().div(255)
+    mean = torch.tensor(mean, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(std, device=device).view(1, 3, 1, 1)
+    return (images - mean) / std, torch.as_tensor(dataset.targets, device=device)
+
+
+# Taught in 07_going_further.ipynb
+def patch_whitening(images, patch_size: int = 2, eps: float = 5e-4) -> torch.Tensor:
+    """Filters that whiten the patch_size x patch_size patches of `images` (N x C x H x W): C x p x p filters,
+    each C x p x p, the direction of most variance first."""
+    channels = images.shape[1]
+    patches = images.unfold(2, patch_size, 1).unfold(3, patch_size, 1)  # N x C x H' x W' x p x p
+    patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, channels * patch_size ** 2)  # one patch per row
+    covariance = torch.cov(patches.T.double())  # 12 x 12 for 2 x 2 patches of 3 channels
+    variances, directions = torch.linalg.eigh(covariance)  # ascending variances, one direction per column
+    filters = directions.T / torch.sqrt(variances + eps)[:, None]  # project on a direction, scale to variance 1
+    return filters.flip(0).reshape(-1, channels, patch_size, patch_size).float()
+
+
+# Taught in 07_going_further.ipynb
+class SpeedBlock(nn.Module):
+    """Convolution, max-pool, batch norm, GELU; then convolution, batch norm, GELU. Halves the size."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
+        self.norm1 = nn.BatchNorm2d(out_channels, momentum=0.4, eps=1e-12)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.norm2 = nn.BatchNorm2d(out_channels, momentum=0.4, eps=1e-12)
+        for norm in (self.norm1, self.norm2):
+            norm.weight.requires_grad_(False)  # scale fixed at 1; only the shift (bias) learns
+        for conv in (self.conv1, self.conv2):  # identity start: output channel i copies input channel i
+            nn.init.dirac_(conv.weight.data[:conv.in_channels])
+
+    def forward(self, x):
+        x = F.gelu(self.norm1(F.max_pool2d(self.conv1(x), 2)))
+        return F.gelu(self.norm2(self.conv2(x)))
+
+
+# Taught in 07_going_further.ipynb
+class SpeedNet(nn.Module):
+    """Airbench's network: a frozen whitening layer, three SpeedBlocks, global max-pool, one linear layer."""
+
+    def __init__(self, whitening: torch.Tensor, widths=(32, 128, 128), num_classes: int = 10):
+        super().__init__()
+        n, _, size, _ = whitening.shape
+        self.whiten = nn.Conv2d(3, 2 * n, size)  # each filter and its negative: GELU then keeps both signs
+        with torch.no_grad():
+            self.whiten.weight.copy_(torch.cat([whitening, -whitening]))
+            self.whiten.bias.zero_()
+        self.whiten.weight.requires_grad_(False)
+        sizes = (2 * n, *widths)
+        self.blocks = nn.Sequential(*[SpeedBlock(sizes[i], sizes[i + 1]) for i in range(len(widths))])
+        self.head = nn.Linear(widths[-1], num_classes, bias=False)
+
+    def forward(self, x):
+        x = self.blocks(F.gelu(self.whiten(x)))
+        return self.head(F.adaptive_max_pool2d(x, 1).flatten(1)) / 9  # smaller scores at the start
+
+
+# Taught in 07_going_further.ipynb
+def speedrun_batches(images, labels, batch_size: int, epoch: int, first_flips, shift: int = 2):
+    """One epoch of shuffled batches: each image shifted by up to `shift` pixels (reflect padding) and
+    mirrored where `first_flips` says in even epochs, where it does not in odd ones."""
+    n, _, h, w = images.shape
+    padded = F.pad(images, (shift,) * 4, mode="reflect")
+    flips = first_flips ^ bool(epoch % 2)  # alternate: every image is seen both ways in two epochs
+    dy = torch.randint(0, 2 * shift + 1, (n, 1), device=images.device)
+    dx = torch.randint(0, 2 * shift + 1, (n, 1), device=images.device)
+    rows, cols = torch.arange(h, device=images.device), torch.arange(w, device=images.device)
+    channel = torch.arange(images.shape[1], device=images.device)[None, :, None, None]
+    order = torch.randperm(n, device=images.device)
+    for start in range(0, n - batch_size + 1, batch_size):  # whole batches only
+        index = order[start:start + batch_size]
+        crops = padded[index[:, None, None, None], channel,
+                       (dy[index] + rows)[:, None, :, None], (dx[index] + cols)[:, None, None, :]]
+        crops = torch.where(flips[index, None, None, None], crops.flip(3), crops)
+        yield crops.contiguous(memory_format=torch.channels_last), labels[index]
+
+
+# Taught in 07_going_further.ipynb
+SPEEDRUN = dict(
+    widths=(32, 128, 128), epochs=7, batch_size=512,  # the CPU-sized configuration
+    lr=11.5, momentum=0.85, weight_decay=0.0153, bias_scale=64,  # lr and decay per 1,024 images, as in airbench
+    label_smoothing=0.2, whiten_bias_epochs=3, warmup=0.23, lookahead_start=3, tta_level=2, shift=2, seed=0,
+    whitening=True, identity_init=True, lookahead=True, alternating_flips=True)  # ingredients, for switching off
+
+
+# Taught in 07_going_further.ipynb
+SPEEDRUN_GPU = dict(widths=(64, 256, 256), epochs=10, batch_size=1024)
+
+
+# Taught in 07_going_further.ipynb
+def speedrun_settings(device, **changes) -> SimpleNamespace:
+    """The speedrun's settings for `device` (a CUDA GPU gets airbench's full widths), with `changes` applied."""
+    settings = dict(SPEEDRUN, **(SPEEDRUN_GPU if torch.device(device).type == "cuda" else {}))
+    unknown = set(changes) - set(settings)
+    if unknown:
+        raise TypeError(f"unknown speedrun settings {sorted(unknown)}; the settings are {sorted(settings)}")
+    return SimpleNamespace(**{**settings, **changes})
+
+
+# Taught in 07_going_further.ipynb
+def speedrun_optimizer(net, s) -> torch.optim.SGD:
+    """SGD with Nesterov momentum for a summed loss, airbench's units; batch-norm shifts learn `bias_scale` times
+    faster."""
+    kilo = 1024 * (1 + 1 / (1 - s.momentum))  # airbench's unit: per 1,024 images, momentum's gain divided out
+    lr, decay = s.lr / kilo, s.weight_decay * s.batch_size / kilo
+    named = [(name, p) for name, p in net.named_parameters() if p.requires_grad]
+    norm_biases = [p for name, p in named if ".norm" in name]  # batch norm's shifts (its scales are frozen)
+    others = [p for name, p in named if ".norm" not in name]
+    groups = [dict(params=norm_biases, lr=lr * s.bias_scale, weight_decay=decay / (lr * s.bias_scale)),
+              dict(params=others, lr=lr, weight_decay=decay / lr)]
+    optimizer = torch.optim.SGD(groups, momentum=s.momentum, nesterov=True)
+    for group in optimizer.param_groups:
+        group["peak_lr"] = group["lr"]  # the schedule below scales this
+    return optimizer
+
+
+# Taught in 07_going_further.ipynb
+def warmup_then_decay(step: int, total: int, warmup: float = 0.23, start: float = 0.2,
+                      end: float = 0.07) -> float:
+    """The learning rate's factor at `step` of `total`: up from `start` to 1 over the first `warmup` share of
+    the steps, then down in a straight line to `end`."""
+    top = round(warmup * total)
+    if step < top:
+        return start + (1 - start) * step / top
+    return 1 - (1 - end) * (step - top) / (total - top)
+
+
+# Taught in 07_going_further.ipynb
+class Lookahead:
+    """A slow copy of the weights: it moves part of the way to the network's weights, and the network restarts
+    from it."""
+
+    def __init__(self, net: nn.Module):
+        self.slow = {name: t.detach().clone() for name, t in net.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, net: nn.Module, decay: float) -> None:
+        for name, t in net.state_dict().items():
+            if t.dtype.is_floating_point:
+                self.slow[name].lerp_(t, 1 - decay)  # slow = decay x slow + (1 - decay) x fast
+                t.copy_(self.slow[name])
+
+
+# Taught in 07_going_further.ipynb
+def train_speedrun(images, labels, s, log=print):
+    """Train a SpeedNet on normalised `images` (on their device) with settings `s`; returns the network and the
+    training time in seconds."""
+    device = images.device
+    workshop.synchronize(device)
+    start = time.perf_counter()
+    torch.manual_seed(s.seed)
+    whitening = patch_whitening(images[:5000])
+    if not s.whitening:  # for the ablation: random filters of the same shape and scale
+        whitening = torch.randn_like(whitening) * whitening.std()
+    net = SpeedNet(whitening, s.widths).to(device, memory_format=torch.channels_last)
+    if not s.identity_init:  # for the ablation: PyTorch's default random start
+        for block in net.blocks:
+            block.conv1.reset_parameters(), block.conv2.reset_parameters()
+    optimizer = speedrun_optimizer(net, s)
+    total = round(s.epochs * (len(images) // s.batch_size))
+    first_flips = torch.rand(len(images), device=device) < 0.5
+    amp_dtype = workshop.autocast_dtype(device)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)  # float16 only (notebook 05)
+    lookahead, step = None, 0
+    for epoch in range(math.ceil(s.epochs)):
+        net.train()
+        net.whiten.bias.requires_grad_(epoch < s.whiten_bias_epochs)
+        flips = first_flips if s.alternating_flips else torch.rand(len(images), device=device) < 0.5
+        for x, y in speedrun_batches(images, labels, s.batch_size, epoch, flips, s.shift):
+            for group in optimizer.param_groups:
+                group["lr"] = group["peak_lr"] * warmup_then_decay(step, total, s.warmup)
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+                loss = F.cross_entropy(net(x), y, label_smoothing=s.label_smoothing, reduction="sum")
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            step += 1
+            if s.lookahead and epoch >= s.lookahead_start and step % 5 == 0:
+                if lookahead is None:
+                    lookahead = Lookahead(net)
+                else:
+                    lookahead.update(net, decay=0.95 ** 5 * (step / total) ** 3)  # averages more as training ends
+            if step == total:
+                break
+        if lookahead is not None:
+            lookahead.update(net, decay=1.0)  # the network ends each epoch on the slow weights
+        workshop.synchronize(device)
+        log(f"epoch {epoch + 1}: loss {loss.item() / len(y):.3f}, {time.perf_counter() - start:.1f} s of training")
+    return net, time.perf_counter() - start
+
+
+# Taught in 07_going_further.ipynb
+def tta_scores(net, x, level: int = 2) -> torch.Tensor:
+    """Class scores for a batch, summed over views: level 0 the images alone, 1 plus their mirror images, 2 plus
+    both shifted one pixel up-left and down-right, at half weight."""
+    scores = net(x).float()
+    if level >= 1:
+        scores = scores + net(x.flip(3)).float()
+    if level >= 2:
+        padded = F.pad(x, (1,) * 4, mode="reflect")
+        h, w = x.shape[-2:]
+        for d in (0, 2):  # d=0: the image moves one pixel down-right; d=2: one pixel up-left
+            shifted = padded[..., d:d + h, d:d + w]
+            scores = scores + 0.5 * (net(shifted).float() + net(shifted.flip(3)).float())
+    return scores
+
+
+# Taught in 07_going_further.ipynb
+def speedrun_accuracy(net, images, labels, level: int = 2, batch_size: int = 1000) -> float:
+    """Percent of `images` that `net` classifies right, with test-time augmentation `level`."""
+    net.eval()
+    amp_dtype = workshop.autocast_dtype(images.device)
+    correct = 0
+    with torch.no_grad(), torch.autocast(images.device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+        for start in range(0, len(images), batch_size):
+            x = images[start:start + batch_size].contiguous(memory_format=torch.channels_last)
+            correct += (tta_scores(net, x, level).argmax(1) == labels[start:start + batch_size]).sum().item()
+    return 100 * correct / len(images)

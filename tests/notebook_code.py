@@ -19,10 +19,12 @@ def code_cells(notebook: str) -> list[str]:
 
 
 def training_cells(cells) -> list[int]:
-    """Indices of the code cells that train (call train_epoch or train_one_epoch without defining it)."""
+    """Indices of the code cells that train (call train_epoch, train_one_epoch or train_speedrun without defining
+    it)."""
     sources = ["".join(c["source"]) if c["cell_type"] == "code" else "" for c in cells]
     return [i for i, source in enumerate(sources)
-            if re.search(r"\btrain_(one_)?epoch\(", source) and not re.search(r"def train_(one_)?epoch", source)]
+            if re.search(r"\btrain_(one_epoch|epoch|speedrun)\(", source)
+            and not re.search(r"def train_(one_epoch|epoch|speedrun)\(", source)]
 
 
 def printed(cell) -> str:

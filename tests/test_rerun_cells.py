@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 from notebook_code import NOTEBOOKS, printed, training_cells
 
 
-@pytest.mark.parametrize("name", ["05_training.ipynb", "06_gpu.ipynb"])
+@pytest.mark.parametrize("name", ["05_training.ipynb", "06_gpu.ipynb", "07_going_further.ipynb"])
 def test_every_training_cell_can_be_run_again_and_trains_again(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(notebook, timeout=600, kernel_name="python3",
