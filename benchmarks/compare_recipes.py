@@ -1,6 +1,8 @@
-"""The PyTorch tutorial's CIFAR-10 recipe against the workshop's best, measured on the same data and device.
+"""The PyTorch tutorial's CIFAR-10 recipe against the workshop's best and notebook 07's speedrun, measured on the
+same data and device.
 
-    python benchmarks/compare_recipes.py                     # both recipes on the fastest device found
+    python benchmarks/compare_recipes.py                     # the three recipes on the fastest device found
+    python benchmarks/compare_recipes.py --curve             # each at several training budgets, for notebook 07
     python benchmarks/compare_recipes.py --quick             # a smoke run: a tenth of the data, one epoch
     python benchmarks/compare_recipes.py --recipes tutorial --device cpu --epochs 1
     python benchmarks/compare_recipes.py --recipes best --float32   # the best recipe without autocast
@@ -13,6 +15,13 @@
     call, `workshop.best_recipe`: the modern network, the whole data set on the device with
     augmentation done there (workshop.TensorLoader), channels-last memory, the optimiser,
     learning-rate schedule and loss of notebook 05, mixed precision where the device supports it.
+(c) "speedrun": notebook 07's airbench-style training, built from the same functions notebook 07 calls
+    (workshop.speedrun_settings, workshop.train_speedrun): the CPU-sized network on a CPU, airbench's full width
+    on a CUDA GPU, with test-time augmentation (flips and one-pixel shifts) in its test accuracy.
+
+--curve trains every recipe at several budgets (CURVE_EPOCHS: the tutorial's 2 epochs, 2, 4 and 8 for the best
+recipe, 2, 4 and its own for the speedrun) and also writes the results as JSON, for notebook 07's plot of test
+accuracy against training time (benchmarks/results/accuracy_vs_time-<device type>.json unless --json says where).
 
 For each it prints the training time, the wall time (data, training and test), training images per
 second, test accuracy on all 10,000 test images, and peak memory, then the ratios between them.
@@ -36,9 +45,10 @@ import torch
 
 import workshop  # installed in editable mode by requirements.txt, like for the notebooks
 
-RECIPES = ("tutorial", "best")
+RECIPES = ("tutorial", "best", "speedrun")
 TUTORIAL_EPOCHS, TUTORIAL_BATCH_SIZE, TUTORIAL_WORKERS = 2, 4, 2
 QUICK_FRACTION = 10  # --quick keeps every 10th image: 5,000 training and 1,000 test images
+CURVE_EPOCHS = {"tutorial": [2], "best": [2, 4, 8], "speedrun": [2, 4]}  # --curve's budgets, below each own
 RESULT_PREFIX = "RESULT "
 
 
@@ -72,12 +82,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     """The command line: which recipes, on which device, for how many epochs."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipes", nargs="+", choices=RECIPES, default=list(RECIPES),
-                        help="which recipes to run, in this order (default: both)")
+                        help="which recipes to run, in this order (default: all three)")
     parser.add_argument("--device", default="auto",
                         help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps (default: auto)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs for every recipe (default: each recipe's own: tutorial 2, best "
-                             f"{best_recipe_epochs()})")
+                             f"{best_recipe_epochs()}, speedrun {workshop.SPEEDRUN['epochs']} on a CPU, "
+                             f"{workshop.SPEEDRUN_GPU['epochs']} on a CUDA GPU)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a smoke run: every {QUICK_FRACTION}th image and 1 epoch unless --epochs says otherwise")
     parser.add_argument("--workers", type=int, default=TUTORIAL_WORKERS,
@@ -87,10 +98,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "validation, instead of on the test set: how the workshop chose its settings")
     parser.add_argument("--float32", action="store_true",
                         help="train the best recipe in float32 even where autocast would use a 16-bit type")
+    parser.add_argument("--curve", action="store_true",
+                        help="train each recipe at several budgets (see CURVE_EPOCHS) and write them as JSON too")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="where --curve writes its JSON (default: benchmarks/results/accuracy_vs_time-"
+                             "<device type>.json)")
     parser.add_argument("--one", choices=RECIPES, help=argparse.SUPPRESS)  # internal: run one recipe here
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be at least 1")
+    if args.curve and args.epochs is not None:
+        parser.error("--curve chooses the epochs itself; leave out --epochs")
     if args.workers < 0:
         parser.error("--workers must be 0 or more")
     args.device = resolve_device(args.device)
@@ -118,7 +136,17 @@ def epochs_for(recipe: str, args: argparse.Namespace) -> int:
         return args.epochs
     if args.quick:
         return 1
+    if recipe == "speedrun":
+        return workshop.speedrun_settings(args.device).epochs
     return TUTORIAL_EPOCHS if recipe == "tutorial" else best_recipe_epochs()
+
+
+def curve_epochs(recipe: str, args: argparse.Namespace) -> list[int]:
+    """The budgets --curve trains `recipe` for: CURVE_EPOCHS, ending at the recipe's own (1 and 2 in a quick run)."""
+    if args.quick:
+        return [1] if recipe == "tutorial" else [1, 2]
+    own = epochs_for(recipe, args)
+    return sorted({e for e in CURVE_EPOCHS[recipe] if e < own} | {own})
 
 
 # ---------------------------------------------------------------------------
@@ -225,6 +253,27 @@ def best_recipe_epochs() -> int:
     return BEST_EPOCHS
 
 
+# ---------------------------------------------------------------------------
+# (c) Notebook 07's speedrun
+# ---------------------------------------------------------------------------
+
+def run_speedrun(train_set, test_set, device: str, epochs: int, started: float | None = None) -> Result:
+    """Train and test notebook 07's speedrun with the functions notebook 07 defines, as its cells call them."""
+    started = time.perf_counter() if started is None else started
+    settings = workshop.speedrun_settings(device, epochs=epochs)
+    mean, std = workshop.channel_stats(train_set.data)
+    images, labels = workshop.normalised_tensors(train_set, mean, std, device)
+    test_images, test_labels = workshop.normalised_tensors(test_set, mean, std, device)
+    net, train_seconds = workshop.train_speedrun(images, labels, settings,
+                                                 log=lambda line: progress(f"speedrun: {line}"))
+    accuracy = workshop.speedrun_accuracy(net, test_images, test_labels, settings.tta_level)
+    seen = round(epochs * (len(images) // settings.batch_size)) * settings.batch_size
+    amp_dtype = workshop.autocast_dtype(device)
+    precision = "float32" if amp_dtype is None else str(amp_dtype).removeprefix("torch.")
+    return finish("speedrun", "SpeedNet", device, epochs, settings.batch_size, seen, train_seconds, started, accuracy,
+                  precision)
+
+
 def run_best(train_set, test_set, device: str, epochs: int, started: float | None = None,
              float32: bool = False) -> Result:
     """Train and test the workshop's best recipe, built by `workshop.best_recipe`, with notebook 05's loops."""
@@ -279,12 +328,19 @@ def run_one(recipe: str, args: argparse.Namespace) -> Result:
     epochs = epochs_for(recipe, args)
     if recipe == "tutorial":
         return run_tutorial(train_set, test_set, args.device, epochs, args.workers, started)
+    if recipe == "speedrun":
+        return run_speedrun(train_set, test_set, args.device, epochs, started)
     return run_best(train_set, test_set, args.device, epochs, started, args.float32)
 
 
 def run_in_fresh_process(recipe: str, argv: list[str]) -> Result:
     """Run one recipe in a new Python process and read its result, so its peak memory is its own."""
     command = [sys.executable, str(Path(__file__).resolve()), *argv, "--one", recipe]
+    if "--curve" in argv:  # a child trains one budget: --curve's own options stay with the parent
+        command = [a for a in command if a != "--curve"]
+        if "--json" in command:
+            at = command.index("--json")
+            del command[at:at + 2]
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if done.returncode != 0 or not lines:
@@ -376,17 +432,31 @@ def main(argv=None) -> None:
     sys.stdout.flush()  # before the children write to the same output
     results = []
     for recipe in args.recipes:
-        epochs = epochs_for(recipe, args)
-        print(f"running the {recipe} recipe ({epochs} epoch{'s' if epochs > 1 else ''})...", flush=True)
-        results.append(run_in_fresh_process(recipe, argv))
+        for epochs in curve_epochs(recipe, args) if args.curve else [epochs_for(recipe, args)]:
+            print(f"running the {recipe} recipe ({epochs} epoch{'s' if epochs > 1 else ''})...", flush=True)
+            child_argv = [*argv, "--epochs", str(epochs)] if args.curve else argv
+            results.append(run_in_fresh_process(recipe, child_argv))
     print()
     print(format_table(results, "validation" if args.validation else "test"))
     for kind in sorted({r.memory_kind for r in results}):
         print(f"peak memory ({kind}): {MEMORY_NOTES.get(kind, kind)}")
     baseline = next((r for r in results if r.recipe == "tutorial"), results[0])
     for other in results:
-        if other is not baseline:
+        if other is not baseline and not args.curve:
             print(format_ratios(baseline, other))
+    if args.curve:
+        path = args.json or Path(__file__).resolve().parent / "results" / (
+            f"accuracy_vs_time-{torch.device(args.device).type}.json")
+        write_curve(path, results, describe_machine(args.device), argv)
+        print(f"written: {path}")
+
+
+def write_curve(path: Path, results: list[Result], machine: str, argv: list[str]) -> None:
+    """The results of --curve as JSON: the command, the machine, and one entry per run."""
+    command = " ".join(["python benchmarks/compare_recipes.py", *argv])
+    data = {"command": command, "machine": machine, "results": [asdict(r) for r in results]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
