@@ -1,5 +1,8 @@
 """The building blocks of benchmarks/compare_recipes.py; the benchmark itself is too long to run in CI."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -7,15 +10,17 @@ import torch
 import workshop
 from benchmarks import compare_recipes
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def result(recipe="tutorial", train_seconds=100.0, wall_seconds=110.0, accuracy=50.0, memory=400.0, images=100_000):
     return compare_recipes.Result(recipe, "Net", "cpu", 2, 4, images, train_seconds, wall_seconds, accuracy,
                                   memory, "process RSS")
 
 
-def test_defaults_run_both_recipes_on_the_detected_device():
+def test_defaults_run_all_three_recipes_on_the_detected_device():
     args = compare_recipes.parse_args([])
-    assert args.recipes == ["tutorial", "best"]
+    assert args.recipes == ["tutorial", "best", "speedrun"]
     assert args.device == str(workshop.pick_device())
     assert args.epochs is None and not args.quick and args.workers == 2
 
@@ -46,6 +51,33 @@ def test_epochs_come_from_the_option_then_quick_mode_then_the_recipe():
     assert compare_recipes.epochs_for("best", parse([])) == compare_recipes.best_recipe_epochs()
     assert compare_recipes.epochs_for("tutorial", parse(["--quick"])) == 1
     assert compare_recipes.epochs_for("best", parse(["--quick", "--epochs", "3"])) == 3
+    assert compare_recipes.epochs_for("speedrun", parse(["--device", "cpu"])) == workshop.SPEEDRUN["epochs"]
+
+
+def test_the_curve_trains_each_recipe_at_budgets_ending_at_its_own():
+    args = compare_recipes.parse_args(["--curve", "--device", "cpu"])
+    own = workshop.SPEEDRUN["epochs"]
+    assert [compare_recipes.curve_epochs(r, args) for r in compare_recipes.RECIPES] == [[2], [2, 4, 8], [2, 4, own]]
+    quick = compare_recipes.parse_args(["--curve", "--quick", "--device", "cpu"])
+    assert [compare_recipes.curve_epochs(r, quick) for r in compare_recipes.RECIPES] == [[1], [1, 2], [1, 2]]
+    with pytest.raises(SystemExit):
+        compare_recipes.parse_args(["--curve", "--epochs", "3"])
+
+
+def test_the_curve_is_written_as_json_with_its_command_and_machine(tmp_path):
+    path = tmp_path / "results" / "curve.json"
+    compare_recipes.write_curve(path, [result(), result("best", accuracy=80.0)], "device: cpu", ["--curve"])
+    data = json.loads(path.read_text())
+    assert data["command"] == "python benchmarks/compare_recipes.py --curve" and data["machine"] == "device: cpu"
+    assert [(r["recipe"], r["test_accuracy"]) for r in data["results"]] == [("tutorial", 50.0), ("best", 80.0)]
+
+
+def test_the_committed_curve_has_every_budget_of_every_recipe():
+    data = json.loads((ROOT / "benchmarks" / "results" / "accuracy_vs_time-cpu.json").read_text())
+    args = compare_recipes.parse_args(["--curve", "--device", "cpu"])
+    runs = sorted((r["recipe"], r["epochs"]) for r in data["results"])
+    assert runs == sorted((r, e) for r in compare_recipes.RECIPES for e in compare_recipes.curve_epochs(r, args))
+    assert data["command"].startswith("python benchmarks/compare_recipes.py --curve")
 
 
 def test_ratios_say_how_many_times_faster_and_how_many_points_better():
@@ -146,6 +178,22 @@ def test_the_best_recipe_runs_and_reports(small_data):
     assert abs(correct - round(correct)) < 1e-9 and r.wall_seconds >= r.train_seconds > 0
     dtype = workshop.autocast_dtype("cpu")
     assert r.precision == ("float32" if dtype is None else str(dtype).removeprefix("torch."))
+
+
+def test_the_speedrun_recipe_runs_notebook_07s_training_and_reports(small_data, monkeypatch):
+    calls, train = [], workshop.train_speedrun
+
+    def spy(images, labels, settings, log=print):
+        calls.append(settings)
+        return train(images, labels, settings, log)
+
+    monkeypatch.setattr(workshop, "train_speedrun", spy)
+    train_set, test = small_data
+    r = compare_recipes.run_speedrun(train_set, test, "cpu", epochs=1)
+    assert (r.recipe, r.model, r.epochs, r.batch_size, r.train_images) == ("speedrun", "SpeedNet", 1, 512, 512)
+    assert len(calls) == 1 and calls[0].epochs == 1 and calls[0].widths == workshop.SPEEDRUN["widths"]
+    correct = r.test_accuracy * len(test) / 100
+    assert abs(correct - round(correct)) < 1e-9 and r.wall_seconds >= r.train_seconds > 0
 
 
 def test_float32_switches_autocast_off(small_data):
