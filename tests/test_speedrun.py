@@ -227,3 +227,15 @@ def test_the_readmes_quote_the_committed_seed_runs():
     for readme in ("README.md", "README.pt-BR.md"):
         text = (ROOT / readme).read_text(encoding="utf-8")
         assert all(line in text for line in runs), f"{readme} does not show the committed seed runs"
+
+
+def test_the_script_runs_seeds_or_the_ablation_with_the_notebooks_settings():
+    for argv in ([], ["--seeds", "0", "--ablation"], ["--ablation", "--epochs", "0"]):
+        with pytest.raises(SystemExit):
+            speedrun.parse_args(argv)
+    seeds = speedrun.parse_args(["--seeds", "0", "1", "--device", "cpu"])
+    assert seeds.seeds == [0, 1] and speedrun.settings_for(seeds).epochs == workshop.SPEEDRUN["epochs"]
+    ablation = speedrun.parse_args(["--ablation", "--device", "cpu"])
+    assert speedrun.settings_for(ablation).epochs == speedrun.ABLATION_EPOCHS
+    quick = speedrun.settings_for(speedrun.parse_args(["--ablation", "--quick", "--device", "cpu"]), lookahead=False)
+    assert (quick.epochs, quick.batch_size, quick.lookahead) == (speedrun.ABLATION_EPOCHS, 128, False)
