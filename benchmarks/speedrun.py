@@ -21,15 +21,12 @@ Test-time augmentation needs no training: its row is the full run's network meas
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
 
-import torch
-
 import workshop  # installed in editable mode by requirements.txt, like for the notebooks
+from benchmarks import compare_recipes
 
 ABLATION_EPOCHS = 3
 # (row name, the settings that switch the ingredient off)
@@ -58,9 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         parser.error("--epochs must be at least 1")
-    args.device = str(workshop.pick_device()) if args.device == "auto" else args.device
-    if torch.device(args.device).type == "cuda" and not torch.cuda.is_available():
-        parser.error("--device cuda: this PyTorch sees no CUDA GPU (torch.cuda.is_available() is False)")
+    args.device = compare_recipes.resolve_device(args.device)
     return args
 
 
@@ -92,14 +87,6 @@ def train_and_test(data, settings, tta_levels=None):
     levels = sorted({settings.tta_level, *(tta_levels or [])})
     accuracy = {level: workshop.speedrun_accuracy(net, test_images, test_labels, level) for level in levels}
     return seconds, accuracy
-
-
-def describe(device: str) -> str:
-    device = torch.device(device)
-    what = (torch.cuda.get_device_name(device) if device.type == "cuda" else
-            f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} PyTorch threads")
-    return (f"device: {device} ({what}); {platform.system()} {platform.machine()}; Python "
-            f"{platform.python_version()}, torch {torch.__version__}")
 
 
 def spread(values: list[float]) -> str:
@@ -152,7 +139,7 @@ def format_ablation(rows) -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    print(describe(args.device))
+    print(compare_recipes.describe_machine(args.device))
     start = time.perf_counter()
     data = load(args.device, args.quick)
     print(f"data: {len(data[0]):,} training and {len(data[2]):,} test images", flush=True)
