@@ -31,14 +31,19 @@ NOTES_WORDS_PER_MINUTE = 150
 EXERCISE_MINUTES = 5
 
 
+def empty_section(title: str) -> dict:
+    """A section with nothing counted yet."""
+    return {"title": title, "slides": 0, "notes_words": 0, "exercises": 0, "run_s": 0.0}
+
+
 def sections(notebook, seconds: list) -> list[dict]:
     """The notebook's `##` sections (its title cell and what precedes the first `##` count as 'Introduction')."""
-    found = [{"title": "Introduction", "slides": 0, "notes_words": 0, "exercises": 0, "run_s": 0.0}]
+    found = [empty_section("Introduction")]
     for cell, took in zip(notebook.cells, seconds, strict=True):
         text = cell.source
         if cell.cell_type == "markdown":  # a heading may open the cell or stand inside it: the cell counts for it
             for heading in re.findall(r"^## (.+)$", text, flags=re.MULTILINE):
-                found.append({"title": heading.strip(), "slides": 0, "notes_words": 0, "exercises": 0, "run_s": 0.0})
+                found.append(empty_section(heading.strip()))
         section = found[-1]
         kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
         section["slides"] += kind in ("slide", "subslide")
