@@ -194,6 +194,25 @@ def test_lookahead_is_built_only_when_switched_on(monkeypatch):
         assert len(built) == on, "one slow copy, from the first 5th step of epoch lookahead_start on"
 
 
+def test_progressive_resizing_trains_the_first_share_of_the_epochs_on_small_images(monkeypatch):
+    sizes = []
+
+    class Spy(workshop.SpeedNet):
+        def forward(self, x):
+            sizes.append(tuple(x.shape[-2:]))
+            return super().forward(x)
+
+    monkeypatch.setattr(workshop, "SpeedNet", Spy)
+    images, labels = torch.randn(320, 3, 32, 32), torch.randint(0, 10, (320,))
+    lines = []
+    settings = workshop.speedrun_settings("cpu", epochs=4, batch_size=32, small_share=0.5)
+    workshop.train_speedrun(images, labels, settings, log=lines.append)
+    assert sizes == [(24, 24)] * 20 + [(32, 32)] * 20, "10 batches per epoch: 2 epochs small, then 2 at full size"
+    assert [line.split(":")[0] for line in lines] == ["epoch 1 (24 x 24)", "epoch 2 (24 x 24)",
+                                                      "epoch 3 (32 x 32)", "epoch 4 (32 x 32)"]
+    assert workshop.speedrun_settings("cuda").small_share == 0, "a GPU keeps airbench's recipe: full size throughout"
+
+
 def test_the_ablation_table_is_markdown_with_the_change_against_the_full_run():
     rows = [("the full speedrun", 80.0, 100.0), ("test-time augmentation (level 0 instead of 2; no retraining)",
                                                  78.5, None), ("label smoothing 0.2 (none instead)", 79.25, 99.5)]
@@ -222,8 +241,8 @@ def test_notebook_07_quotes_the_committed_ablation_table():
 
 def test_the_readmes_quote_the_committed_seed_runs():
     seeds = (ROOT / "benchmarks" / "results" / "speedrun-seeds-cpu.txt").read_text().splitlines()
-    runs = [line for line in seeds if line.startswith(("seed ", "3 seeds: "))]
-    assert len(runs) == 4 and seeds[0] == "$ python benchmarks/speedrun.py --seeds 0 1 2"
+    runs = [line for line in seeds if line.startswith(("seed ", "5 seeds: "))]
+    assert len(runs) == 6 and seeds[0] == "$ python benchmarks/speedrun.py --seeds 0 1 2 3 4"
     for readme in ("README.md", "README.pt-BR.md"):
         text = (ROOT / readme).read_text(encoding="utf-8")
         assert all(line in text for line in runs), f"{readme} does not show the committed seed runs"
